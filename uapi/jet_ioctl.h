@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * jet_ioctl.h - the ioctl ABI of /dev/jet, shared by the jet module and libjet.
+ *
+ * Rules that hold for every command below:
+ *  - every struct is a multiple of 8 bytes, pointers travel as __u64, and the
+ *    field named "padding" must be zero (else -EINVAL);
+ *  - the size encoded in the command must be the size of its struct (a short
+ *    or oversized argument gets -EINVAL); an unknown command gets -ENOTTY;
+ *  - unknown bits in "flags" and "grbit" fields get -EINVAL;
+ *  - a bad user pointer gets -EFAULT;
+ *  - a failed command changes no state.
+ *
+ * Strings are NUL-terminated and passed by user pointer. A zero pointer, where
+ * a name is optional, means "no name".
+ */
+#ifndef _UAPI_JET_IOCTL_H
+#define _UAPI_JET_IOCTL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/errno.h>
+
+#define JET_ABI_VERSION		1
+
+/* Longest instance or display name, in bytes without the NUL. */
+#define JET_NAME_MAX		255
+/* Longest database or log path, in bytes without the NUL. */
+#define JET_PATH_MAX		4095
+
+/* JET_IOC_QUERY features */
+#define JET_FEATURE_INSTANCES	(1U << 0)
+#define JET_FEATURE_BACKUP	(1U << 1)
+#define JET_FEATURE_STOP	(1U << 2)
+#define JET_FEATURE_SPLICE	(1U << 3)
+#define JET_FEATURE_RANGE_LOCKS	(1U << 4)
+#define JET_FEATURE_THROTTLE	(1U << 5)
+#define JET_FEATURE_PAUSE	(1U << 6)
+#define JET_FEATURE_TRUNCATE_EVENTS (1U << 7)
+
+/* Run modes of a client context (one per open of /dev/jet). */
+#define JET_MODE_NOSET		0
+#define JET_MODE_ONEINST	1
+#define JET_MODE_MULTIINST	2
+
+/* Grbits, with ESE's values. */
+#define JET_TERM_COMPLETE	0x1
+#define JET_TERM_ABRUPT		0x2
+#define JET_TERM_STOP_BACKUP	0x4
+#define JET_TERM_DIRTY		0x8
+#define JET_TERM_ALL		0xf
+
+#define JET_BACKUP_INCREMENTAL	0x1
+#define JET_BACKUP_ALL		0x1
+
+#define JET_END_NORMAL		0x1
+#define JET_END_ABORT		0x2
+#define JET_END_TRUNCATE_DONE	0x100
+#define JET_END_ALL		0x103
+
+#define JET_SERVICE_ALL		0x0
+#define JET_SERVICE_BACKGROUND_TASKS 0x2
+#define JET_SERVICE_QUIESCE_CACHES 0x4
+#define JET_SERVICE_RESUME	0x80000000U
+#define JET_SERVICE_MASK	0x80000006U
+
+/* Instance state flags (struct jet_instance_state.flags). */
+#define JET_STATE_INITIALIZED	(1U << 0)
+#define JET_STATE_MINE		(1U << 1)  /* the caller's context owns it */
+#define JET_STATE_BACKUP	(1U << 2)  /* a backup is running */
+#define JET_STATE_BACKUP_STOPPED (1U << 3) /* ... and has been stopped */
+#define JET_STATE_SERVICE_STOPPED (1U << 4) /* StopService(All) happened */
+#define JET_STATE_PAUSED	(1U << 5)
+#define JET_STATE_TERMINATING	(1U << 6)
+#define JET_STATE_FULL_BACKUP_DONE (1U << 7)
+#define JET_STATE_BACKUP_MINE	(1U << 8)  /* the caller's context runs the backup */
+
+/* Backup phases */
+#define JET_PHASE_NONE		0
+#define JET_PHASE_DATABASES	1
+#define JET_PHASE_LOGS		2
+
+/* Kinds of backup file (struct jet_file_info.kind) */
+#define JET_FILE_DATABASE	1
+#define JET_FILE_LOG		2
+
+/**
+ * struct jet_query - JET_IOC_QUERY: what this module offers
+ * @abi_version: JET_ABI_VERSION of the module
+ * @features: JET_FEATURE_* bits present
+ * @max_instances: the module's instance limit (all users)
+ * @max_instances_per_user: the per-user instance limit
+ * @name_max: JET_NAME_MAX
+ * @path_max: JET_PATH_MAX
+ * @mode: the caller's context run mode, JET_MODE_*
+ * @padding: must be zero
+ */
+struct jet_query {
+	__u32 abi_version;
+	__u32 features;
+	__u32 max_instances;
+	__u32 max_instances_per_user;
+	__u32 name_max;
+	__u32 path_max;
+	__u32 mode;
+	__u32 padding;
+};
+
+/**
+ * struct jet_enable_multi - JET_IOC_ENABLE_MULTI: NoSet -> MultiInst
+ * @flags: must be zero
+ * @padding: must be zero
+ */
+struct jet_enable_multi {
+	__u32 flags;
+	__u32 padding;
+};
+
+/**
+ * struct jet_create - JET_IOC_CREATE_INSTANCE
+ * @name: user pointer to the instance name, or 0 for none
+ * @display_name: user pointer to the display name, or 0 for none
+ * @grbit: must be zero (ESE reserves it)
+ * @padding: must be zero
+ * @instance: out, the new instance handle (never 0)
+ */
+struct jet_create {
+	__u64 name;
+	__u64 display_name;
+	__u32 grbit;
+	__u32 padding;
+	__u64 instance;
+};
+
+/* struct jet_init.flags */
+#define JET_INIT_NO_HANDLE	0x1	/* JetInit(NULL): no handle given */
+
+/**
+ * struct jet_init - JET_IOC_INIT
+ * @instance: in, the instance to initialise (ignored in NoSet and OneInst);
+ *	out, the initialised instance
+ * @flags: JET_INIT_NO_HANDLE
+ * @padding: must be zero
+ */
+struct jet_init {
+	__u64 instance;
+	__u32 flags;
+	__u32 padding;
+};
+
+/**
+ * struct jet_term - JET_IOC_TERM
+ * @instance: the instance (ignored in OneInst)
+ * @grbit: JET_TERM_* bits; 0 acts as JET_TERM_COMPLETE
+ * @padding: must be zero
+ */
+struct jet_term {
+	__u64 instance;
+	__u32 grbit;
+	__u32 padding;
+};
+
+/**
+ * struct jet_instance_state - one instance as others may see it
+ * @instance: its handle
+ * @bytes_read: bytes read by its current (or last) backup
+ * @checkpoint: its checkpoint generation
+ * @newest_log: the newest registered log generation, 0 if none
+ * @throttle: backup-read throttle in bytes per second, 0 for none
+ * @owner_pid: the owner's process id, in the caller's pid namespace
+ * @owner_uid: the owner's effective uid, in the caller's user namespace
+ * @flags: JET_STATE_* bits
+ * @phase: JET_PHASE_* of the running backup
+ * @service_bits: JET_SERVICE_* bits stopped by StopService
+ * @db_count: attached databases
+ * @log_count: registered log generations
+ * @open_files: backup files open on the running backup
+ */
+struct jet_instance_state {
+	__u64 instance;
+	__u64 bytes_read;
+	__u64 checkpoint;
+	__u64 newest_log;
+	__u64 throttle;
+	__u32 owner_pid;
+	__u32 owner_uid;
+	__u32 flags;
+	__u32 phase;
+	__u32 service_bits;
+	__u32 db_count;
+	__u32 log_count;
+	__u32 open_files;
+};
+
+/**
+ * struct jet_get_state - JET_IOC_GET_STATE: one instance's state
+ * @instance: in, the instance (ignored in OneInst)
+ * @state: out
+ */
+struct jet_get_state {
+	__u64 instance;
+	struct jet_instance_state state;
+};
+
+/**
+ * struct jet_instance_record - one entry of JET_IOC_LIST_INSTANCES
+ * @record_size: bytes of this record with its strings, a multiple of 8
+ * @name_size: bytes of the name with its NUL (1 for no name)
+ * @display_size: bytes of the display name with its NUL (1 for none)
+ * @dbs_size: bytes of the database names, each with its NUL
+ * @state: the instance's state
+ *
+ * The strings follow the struct in that order: name, display name, then
+ * state.db_count database names; zero bytes pad the record to 8.
+ */
+struct jet_instance_record {
+	__u32 record_size;
+	__u32 name_size;
+	__u32 display_size;
+	__u32 dbs_size;
+	struct jet_instance_state state;
+};
+
+/**
+ * struct jet_list - JET_IOC_LIST_INSTANCES: every instance on the system
+ * @buf: user pointer to a buffer for the records
+ * @buf_size: its size in bytes
+ * @count: out, the number of records
+ * @size: out, the bytes the records take (also on -ENOBUFS, which a buffer
+ *	that is too small gets; then nothing else is written)
+ * @padding: must be zero
+ */
+struct jet_list {
+	__u64 buf;
+	__u32 buf_size;
+	__u32 count;
+	__u32 size;
+	__u32 padding;
+};
+
+/**
+ * struct jet_attach - JET_IOC_ATTACH_DB and JET_IOC_DETACH_DB
+ * @instance: the owner's instance (ignored in OneInst)
+ * @name: user pointer to the database path (the name backups use)
+ * @fd: attach: a readable regular file, the database; detach: must be -1
+ * @flags: must be zero
+ */
+struct jet_attach {
+	__u64 instance;
+	__u64 name;
+	__s32 fd;
+	__u32 flags;
+};
+
+/**
+ * struct jet_add_log - JET_IOC_ADD_LOG: register one closed log generation
+ * @instance: the owner's instance (ignored in OneInst)
+ * @name: user pointer to the log's path
+ * @generation: above every registered generation
+ * @fd: a readable regular file, the log
+ * @flags: must be zero
+ */
+struct jet_add_log {
+	__u64 instance;
+	__u64 name;
+	__u64 generation;
+	__s32 fd;
+	__u32 flags;
+};
+
+/**
+ * struct jet_instance_u64 - commands with an instance and one number:
+ *	JET_IOC_SET_CHECKPOINT (a generation, never backwards),
+ *	JET_IOC_SET_THROTTLE (bytes per second, 0 for none)
+ * @instance: the owner's instance (ignored in OneInst)
+ * @value: the number
+ */
+struct jet_instance_u64 {
+	__u64 instance;
+	__u64 value;
+};
+
+/**
+ * struct jet_instance_op - commands with an instance and flags:
+ *	JET_IOC_BEGIN_BACKUP (grbit: JET_BACKUP_*),
+ *	JET_IOC_END_BACKUP (grbit: JET_END_*),
+ *	JET_IOC_TRUNCATE_LOG (grbit 0),
+ *	JET_IOC_STOP_BACKUP (grbit 0),
+ *	JET_IOC_STOP_SERVICE (grbit: JET_SERVICE_*),
+ *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes)
+ * @instance: the instance (ignored in OneInst, and with JET_OP_LEGACY)
+ * @grbit: per command, as above
+ * @flags: JET_OP_LEGACY for STOP_BACKUP and STOP_SERVICE, else 0
+ */
+struct jet_instance_op {
+	__u64 instance;
+	__u32 grbit;
+	__u32 flags;
+};
+
+/* struct jet_instance_op.flags: JetStopBackup()/JetStopService() mode rules */
+#define JET_OP_LEGACY		0x1
+
+/* JET_IOC_GET_*_INFO: which name list */
+/**
+ * struct jet_name_list - JET_IOC_GET_ATTACH_INFO, JET_IOC_GET_LOG_INFO,
+ *	JET_IOC_GET_TRUNCATE_LOG_INFO
+ * @instance: the instance being backed up (ignored in OneInst)
+ * @buf: user pointer to the buffer for the NUL-separated names, which end
+ *	with an extra NUL
+ * @buf_size: its size
+ * @size: out, the bytes needed (also on -ENOBUFS, when nothing else changes)
+ */
+struct jet_name_list {
+	__u64 instance;
+	__u64 buf;
+	__u32 buf_size;
+	__u32 size;
+};
+
+/* struct jet_open_file.flags */
+#define JET_OPEN_NONBLOCK	0x1	/* the new descriptor gets O_NONBLOCK */
+
+/**
+ * struct jet_open_file - JET_IOC_OPEN_FILE: a backup file as a descriptor
+ * @instance: the instance being backed up (ignored in OneInst)
+ * @name: user pointer to the database path or log path
+ * @size: out, the file's size, fixed from now on
+ * @fd: out, a new close-on-exec descriptor that reads the file
+ * @flags: JET_OPEN_NONBLOCK
+ */
+struct jet_open_file {
+	__u64 instance;
+	__u64 name;
+	__u64 size;
+	__s32 fd;
+	__u32 flags;
+};
+
+/**
+ * struct jet_lock_range - JET_IOC_LOCK_RANGE: the owner's write-range lock
+ * @instance: the owner's instance (ignored in OneInst)
+ * @name: user pointer to an attached database's path
+ * @offset: first byte locked
+ * @length: bytes locked, not 0
+ * @lock: out, the lock's handle (never 0)
+ *
+ * Waits for backup reads copying those bytes to finish; then backup reads of
+ * them wait until JET_IOC_UNLOCK_RANGE.
+ */
+struct jet_lock_range {
+	__u64 instance;
+	__u64 name;
+	__u64 offset;
+	__u64 length;
+	__u64 lock;
+};
+
+/**
+ * struct jet_truncate_event - JET_IOC_GET_TRUNCATE_EVENT: logs the owner may
+ *	delete. poll() on /dev/jet reports EPOLLIN while one is queued.
+ * @instance: out, the instance, or 0 when no event is queued
+ * @first_generation: out, the first generation that left the instance
+ * @last_generation: out, the last one
+ */
+struct jet_truncate_event {
+	__u64 instance;
+	__u64 first_generation;
+	__u64 last_generation;
+};
+
+/**
+ * struct jet_file_info - JET_FILE_IOC_INFO, on a backup file descriptor
+ * @instance: its instance
+ * @size: its size, fixed at open
+ * @generation: a log's generation, 0 for a database
+ * @kind: JET_FILE_DATABASE or JET_FILE_LOG
+ * @status: 0, or the negative errno its backup reads now fail with
+ */
+struct jet_file_info {
+	__u64 instance;
+	__u64 size;
+	__u64 generation;
+	__u32 kind;
+	__s32 status;
+};
+
+#define JET_IOC_MAGIC		0xE7
+
+#define JET_IOC_QUERY		_IOR(JET_IOC_MAGIC, 0x00, struct jet_query)
+#define JET_IOC_ENABLE_MULTI	_IOW(JET_IOC_MAGIC, 0x01, struct jet_enable_multi)
+#define JET_IOC_CREATE_INSTANCE	_IOWR(JET_IOC_MAGIC, 0x02, struct jet_create)
+#define JET_IOC_INIT		_IOWR(JET_IOC_MAGIC, 0x03, struct jet_init)
+#define JET_IOC_TERM		_IOW(JET_IOC_MAGIC, 0x04, struct jet_term)
+#define JET_IOC_GET_STATE	_IOWR(JET_IOC_MAGIC, 0x05, struct jet_get_state)
+#define JET_IOC_LIST_INSTANCES	_IOWR(JET_IOC_MAGIC, 0x06, struct jet_list)
+#define JET_IOC_ATTACH_DB	_IOW(JET_IOC_MAGIC, 0x07, struct jet_attach)
+#define JET_IOC_DETACH_DB	_IOW(JET_IOC_MAGIC, 0x08, struct jet_attach)
+#define JET_IOC_ADD_LOG		_IOW(JET_IOC_MAGIC, 0x09, struct jet_add_log)
+#define JET_IOC_SET_CHECKPOINT	_IOW(JET_IOC_MAGIC, 0x0a, struct jet_instance_u64)
+#define JET_IOC_SET_THROTTLE	_IOW(JET_IOC_MAGIC, 0x0b, struct jet_instance_u64)
+#define JET_IOC_LOCK_RANGE	_IOWR(JET_IOC_MAGIC, 0x0c, struct jet_lock_range)
+#define JET_IOC_UNLOCK_RANGE	_IOW(JET_IOC_MAGIC, 0x0d, struct jet_instance_u64)
+#define JET_IOC_PAUSE_BACKUP	_IOW(JET_IOC_MAGIC, 0x0e, struct jet_instance_op)
+#define JET_IOC_GET_TRUNCATE_EVENT _IOR(JET_IOC_MAGIC, 0x0f, struct jet_truncate_event)
+#define JET_IOC_BEGIN_BACKUP	_IOW(JET_IOC_MAGIC, 0x10, struct jet_instance_op)
+#define JET_IOC_GET_ATTACH_INFO	_IOWR(JET_IOC_MAGIC, 0x11, struct jet_name_list)
+#define JET_IOC_OPEN_FILE	_IOWR(JET_IOC_MAGIC, 0x12, struct jet_open_file)
+#define JET_IOC_GET_LOG_INFO	_IOWR(JET_IOC_MAGIC, 0x13, struct jet_name_list)
+#define JET_IOC_GET_TRUNCATE_LOG_INFO _IOWR(JET_IOC_MAGIC, 0x14, struct jet_name_list)
+#define JET_IOC_TRUNCATE_LOG	_IOW(JET_IOC_MAGIC, 0x15, struct jet_instance_op)
+#define JET_IOC_END_BACKUP	_IOW(JET_IOC_MAGIC, 0x16, struct jet_instance_op)
+#define JET_IOC_STOP_BACKUP	_IOW(JET_IOC_MAGIC, 0x17, struct jet_instance_op)
+#define JET_IOC_STOP_SERVICE	_IOW(JET_IOC_MAGIC, 0x18, struct jet_instance_op)
+
+/* On a backup file descriptor */
+#define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)
+
+/*
+ * The one table of errno <-> JET error: X(JET name, JET value, errno).
+ * The kernel fails with -errno; libjet maps it back with this table and
+ * nowhere else. Each errno stands for one JET condition; a JET condition that
+ * has two causes lists its second errno in JET_ERRNO_ALIASES.
+ */
+#define JET_ERRNO_TABLE(X)						\
+	X(JET_errBackupInProgress,		-505,	EBUSY)		\
+	X(JET_errNoBackup,			-520,	ESRCH)		\
+	X(JET_errInvalidBackupSequence,		-521,	EPROTO)		\
+	X(JET_errBackupNotAllowedYet,		-523,	ENOTCONN)	\
+	X(JET_errMissingLogFile,		-528,	ENOLINK)	\
+	X(JET_errMissingFullBackup,		-560,	ENODATA)	\
+	X(JET_errMissingFileToBackup,		-569,	ENOMEDIUM)	\
+	X(JET_errLogFileNotCopied,		-616,	EINPROGRESS)	\
+	X(JET_errBackupAbortByServer,		-801,	ECANCELED)	\
+	X(JET_errTermInProgress,		-1000,	ESHUTDOWN)	\
+	X(JET_errFeatureNotAvailable,		-1001,	EOPNOTSUPP)	\
+	X(JET_errInvalidName,			-1002,	EILSEQ)		\
+	X(JET_errInvalidParameter,		-1003,	EINVAL)		\
+	X(JET_errOutOfMemory,			-1011,	ENOMEM)		\
+	X(JET_errDiskIO,			-1022,	EIO)		\
+	X(JET_errInvalidPath,			-1023,	ENAMETOOLONG)	\
+	X(JET_errNotInitialized,		-1029,	EUNATCH)	\
+	X(JET_errAlreadyInitialized,		-1030,	EALREADY)	\
+	X(JET_errFileAccessDenied,		-1032,	EACCES)		\
+	X(JET_errBufferTooSmall,		-1038,	ENOBUFS)	\
+	X(JET_errRunningInOneInstanceMode,	-1080,	EISCONN)	\
+	X(JET_errRunningInMultiInstanceMode,	-1081,	EMLINK)		\
+	X(JET_errSystemParamsAlreadySet,	-1082,	EROFS)		\
+	X(JET_errInstanceNameInUse,		-1086,	ENOTUNIQ)	\
+	X(JET_errDatabaseDuplicate,		-1201,	EEXIST)		\
+	X(JET_errDatabaseNotFound,		-1203,	ENXIO)		\
+	X(JET_errTooManyInstances,		-1214,	ENOSPC)		\
+	X(JET_errClientRequestToStopJetService,	-1329,	ECONNABORTED)	\
+	X(JET_errFileNotFound,			-1811,	ENOENT)
+
+/*
+ * Second causes of a JET condition:
+ *  EPERM   a capability is missing (EACCES: not the owner)
+ *  EDQUOT  the per-user instance limit (ENOSPC: the module's limit)
+ *  EBADFD  a descriptor that is not a regular file (ENAMETOOLONG: too long)
+ *  EBADF, EFAULT, ENOTTY  a bad descriptor, pointer or command
+ */
+#define JET_ERRNO_ALIASES(X)						\
+	X(JET_errFileAccessDenied,		-1032,	EPERM)		\
+	X(JET_errTooManyInstances,		-1214,	EDQUOT)		\
+	X(JET_errInvalidPath,			-1023,	EBADFD)		\
+	X(JET_errInvalidParameter,		-1003,	EBADF)		\
+	X(JET_errInvalidParameter,		-1003,	EFAULT)		\
+	X(JET_errInvalidParameter,		-1003,	ENOTTY)
+
+#endif /* _UAPI_JET_IOCTL_H */
