@@ -458,12 +458,15 @@ struct jet_file_info {
  *  EPERM   a capability is missing (EACCES: not the owner)
  *  EDQUOT  the per-user instance limit (ENOSPC: the module's limit)
  *  EBADFD  a descriptor that is not a regular file (ENAMETOOLONG: too long)
+ *  ENOTDIR, ELOOP  libjet's open() of a path (ENOENT, ENAMETOOLONG)
  *  EBADF, EFAULT, ENOTTY  a bad descriptor, pointer or command
  */
 #define JET_ERRNO_ALIASES(X)						\
 	X(JET_errFileAccessDenied,		-1032,	EPERM)		\
 	X(JET_errTooManyInstances,		-1214,	EDQUOT)		\
 	X(JET_errInvalidPath,			-1023,	EBADFD)		\
+	X(JET_errInvalidPath,			-1023,	ELOOP)		\
+	X(JET_errFileNotFound,			-1811,	ENOTDIR)	\
 	X(JET_errInvalidParameter,		-1003,	EBADF)		\
 	X(JET_errInvalidParameter,		-1003,	EFAULT)		\
 	X(JET_errInvalidParameter,		-1003,	ENOTTY)

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * info.c - JetGetInstanceInfo() and JetFreeBuffer(), on JET_IOC_LIST_INSTANCES.
+ *
+ * The answer is ONE malloc block, so JetFreeBuffer() is a plain free():
+ *   JET_INSTANCE_INFO[count]
+ *   char *[3 * total databases]  (file names, display names, SLV NULLs)
+ *   the strings
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* a list that keeps growing under us gets this many tries */
+#define JET_LIST_TRIES	64
+
+JET_ERR libjet_list_records(void **pbuf, size_t *psize, unsigned int *pcount)
+{
+	struct jet_list l = { 0 };
+	void *buf = NULL, *n;
+	JET_ERR err = JET_errBufferTooSmall;	/* if it never stops growing */
+	size_t cap = 0;
+	int tries;
+
+	for (tries = 0; tries < JET_LIST_TRIES; tries++) {
+		l.buf = libjet_uptr(buf);
+		l.buf_size = (__u32)cap;
+		err = libjet_ioctl(JET_IOC_LIST_INSTANCES, &l);
+		if (err != JET_errBufferTooSmall)
+			break;
+		if (l.size <= cap) {	/* cannot happen; do not spin */
+			err = JET_errDiskIO;
+			break;
+		}
+		/* room for some growth, within what __u32 can say */
+		cap = (size_t)l.size + l.size / 4 + 4096;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		n = realloc(buf, cap);
+		if (!n) {
+			err = JET_errOutOfMemory;
+			break;
+		}
+		buf = n;
+	}
+	if (err || !l.count) {
+		free(buf);
+		buf = NULL;
+		l.count = 0;
+		l.size = 0;
+	}
+	*pbuf = buf;
+	*psize = err ? 0 : l.size;
+	*pcount = l.count;
+	return err;
+}
+
+/* does s[0..size) hold exactly n NUL-terminated strings? */
+static int jet_strings_ok(const char *s, size_t size, size_t n)
+{
+	size_t nuls = 0, i;
+
+	if (!size)
+		return n == 0;
+	if (s[size - 1])
+		return 0;
+	for (i = 0; i < size; i++)
+		nuls += !s[i];
+	return nuls == n;
+}
+
+const struct jet_instance_record *
+libjet_next_record(const void *buf, size_t size, size_t *poffset,
+		   const char **pname, const char **pdbs)
+{
+	const struct jet_instance_record *r;
+	size_t off = *poffset, strings;
+	const char *p;
+
+	if (!buf || off >= size || size - off < sizeof(*r))
+		return NULL;
+	r = (const void *)((const char *)buf + off);
+	strings = (size_t)r->name_size + r->display_size + r->dbs_size;
+	if (r->record_size % 8 || r->record_size > size - off ||
+	    r->record_size < sizeof(*r) ||
+	    strings > r->record_size - sizeof(*r) ||
+	    !r->name_size || !r->display_size)
+		return NULL;
+	p = (const char *)(r + 1);
+	if (!jet_strings_ok(p, r->name_size, 1) ||
+	    !jet_strings_ok(p + r->name_size, r->display_size, 1) ||
+	    !jet_strings_ok(p + r->name_size + r->display_size, r->dbs_size,
+			    r->state.db_count))
+		return NULL;
+	*pname = r->name_size > 1 ? p : NULL;
+	*pdbs = p + r->name_size + r->display_size;
+	*poffset = off + r->record_size;
+	return r;
+}
+
+JET_ERR JetGetInstanceInfo(unsigned long *pcInstanceInfo,
+			   JET_INSTANCE_INFO **paInstanceInfo)
+{
+	const struct jet_instance_record *r;
+	size_t size, off, need, ndbs = 0, nstr = 0, i, n = 0;
+	const char *name, *dbs;
+	unsigned int count;
+	JET_INSTANCE_INFO *info;
+	char **ptrs, *str;
+	void *buf;
+	JET_ERR err;
+
+	if (!pcInstanceInfo || !paInstanceInfo)
+		return JET_errInvalidParameter;
+	*pcInstanceInfo = 0;
+	*paInstanceInfo = NULL;
+	err = libjet_list_records(&buf, &size, &count);
+	if (err || !count)
+		return err;
+
+	/* sizes first; the block is laid out in one go below */
+	for (off = 0; n < count; n++) {
+		r = libjet_next_record(buf, size, &off, &name, &dbs);
+		if (!r)
+			break;
+		ndbs += r->state.db_count;
+		nstr += (name ? r->name_size : 0) + r->dbs_size;
+	}
+	if (n != count) {
+		free(buf);
+		return JET_errDiskIO;	/* the kernel broke its format */
+	}
+	need = count * sizeof(*info) + 3 * ndbs * sizeof(char *) + nstr;
+	info = malloc(need);
+	if (!info) {
+		free(buf);
+		return JET_errOutOfMemory;
+	}
+	ptrs = (char **)(info + count);
+	str = (char *)(ptrs + 3 * ndbs);
+
+	for (off = 0, n = 0; n < count; n++) {
+		JET_INSTANCE_INFO *ii = &info[n];
+
+		r = libjet_next_record(buf, size, &off, &name, &dbs);
+		ii->hInstanceId = (JET_INSTANCE)r->state.instance;
+		ii->szInstanceName = NULL;
+		if (name) {
+			ii->szInstanceName = memcpy(str, name, r->name_size);
+			str += r->name_size;
+		}
+		ii->cDatabases = r->state.db_count;
+		ii->szDatabaseFileName = NULL;
+		ii->szDatabaseDisplayName = NULL;
+		ii->szDatabaseSLVFileName_Obsolete = NULL;
+		if (!ii->cDatabases)
+			continue;
+		ii->szDatabaseFileName = ptrs;
+		ii->szDatabaseDisplayName = ptrs + ii->cDatabases;
+		ii->szDatabaseSLVFileName_Obsolete = ptrs + 2 * ii->cDatabases;
+		memcpy(str, dbs, r->dbs_size);
+		for (i = 0; i < ii->cDatabases; i++) {
+			ii->szDatabaseFileName[i] = str;
+			ii->szDatabaseDisplayName[i] = str;
+			ii->szDatabaseSLVFileName_Obsolete[i] = NULL;
+			str += strlen(str) + 1;
+		}
+		ptrs += 3 * ii->cDatabases;
+	}
+	free(buf);
+	*pcInstanceInfo = count;
+	*paInstanceInfo = info;
+	return JET_errSuccess;
+}
+
+JET_ERR JetFreeBuffer(char *pbBuf)
+{
+	free(pbBuf);
+	return JET_errSuccess;
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jet.h - libjet, the ESE (ESENT) streaming-backup API on Linux's /dev/jet.
+ *
+ * Names, types and prototypes are ESE's, so code written against ESENT's
+ * backup API compiles unchanged (ANSI "char" strings only). The calls marked
+ * "jet's own" below have no ESE counterpart: ESE did that work inside its
+ * engine, while with jet the database server (the owner) tells the kernel.
+ *
+ * Threads: every call is thread-safe. A process uses one /dev/jet descriptor
+ * (its "client context": run mode, instances, backups), opened at the first
+ * call with close-on-exec. A child after fork() gets a context of its own at
+ * its first call; the parent's context, instances and backups are untouched.
+ *
+ * Errors: calls return JET_errSuccess (0) or a negative JET_err* code. When
+ * /dev/jet does not exist (the module is not loaded) every call that needs it
+ * returns JET_errFeatureNotAvailable. Kernel errors are mapped by one table
+ * (the uapi header's JET_ERRNO_TABLE); an errno it does not list becomes
+ * JET_errDiskIO. JetErrorName() and JetErrorText() describe any code.
+ *
+ * Not in ESE: grbits are checked before anything happens, so an unknown bit
+ * gives JET_errInvalidGrbit; NULL output pointers give JET_errInvalidParameter
+ * instead of a crash.
+ */
+#ifndef JET_H
+#define JET_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- types ---- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define JET_API __attribute__((visibility("default")))
+#else
+#define JET_API
+#endif
+
+typedef long JET_ERR;
+typedef unsigned long JET_GRBIT;
+typedef unsigned long JET_API_PTR;	/* an unsigned integer a pointer fits */
+typedef JET_API_PTR JET_INSTANCE;	/* an instance, never 0 when valid */
+typedef JET_API_PTR JET_SESID;		/* a libjet session, never 0 */
+typedef JET_API_PTR JET_HANDLE;		/* a backup file (its fd) or a lock */
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+static_assert(sizeof(JET_API_PTR) == sizeof(void *),
+	      "JET_API_PTR must be pointer-sized");
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(JET_API_PTR) == sizeof(void *),
+	       "JET_API_PTR must be pointer-sized");
+#else
+typedef char JET_API_PTR_is_pointer_sized[
+	sizeof(JET_API_PTR) == sizeof(void *) ? 1 : -1];
+#endif
+
+#define JET_instanceNil		(~(JET_INSTANCE)0)
+#define JET_sesidNil		(~(JET_SESID)0)
+#define JET_handleNil		(~(JET_HANDLE)0)
+
+/* One running instance, as JetGetInstanceInfo() returns it. */
+typedef struct {
+	JET_INSTANCE hInstanceId;
+	char *szInstanceName;		/* NULL when it has no name */
+	JET_API_PTR cDatabases;
+	char **szDatabaseFileName;	/* cDatabases paths */
+	char **szDatabaseDisplayName;	/* the same strings as the paths */
+	char **szDatabaseSLVFileName_Obsolete;	/* cDatabases NULLs */
+} JET_INSTANCE_INFO;
+
+/* System parameters for JetEnableMultiInstance(); jet has none to set. */
+typedef struct {
+	unsigned long paramid;
+	JET_API_PTR lParam;
+	const char *sz;
+	JET_ERR err;
+} JET_SETSYSPARAM;
+
+/*
+ * An instance as anyone may see it (jet's own, for JetGetInstanceState-
+ * Instance()). The flags and phase values are those of the module.
+ */
+typedef struct {
+	JET_INSTANCE instance;
+	unsigned long long bytes_read;	/* by its current or last backup */
+	unsigned long long checkpoint;	/* checkpoint generation */
+	unsigned long long newest_log;	/* newest registered log, 0: none */
+	unsigned long long throttle;	/* backup reads, bytes/s, 0: none */
+	unsigned int owner_pid;		/* in the caller's pid namespace */
+	unsigned int owner_uid;		/* effective uid, caller's userns */
+	unsigned int flags;		/* JET_INSTANCE_STATE_* */
+	unsigned int phase;		/* JET_BACKUP_PHASE_* */
+	unsigned int service_bits;	/* JET_bitStopService* recorded */
+	unsigned int db_count;		/* attached databases */
+	unsigned int log_count;		/* registered log generations */
+	unsigned int open_files;	/* files open on the running backup */
+} JET_INSTANCE_STATE;
+
+#define JET_INSTANCE_STATE_INITIALIZED		0x001
+#define JET_INSTANCE_STATE_MINE			0x002	/* caller owns it */
+#define JET_INSTANCE_STATE_BACKUP		0x004	/* a backup runs */
+#define JET_INSTANCE_STATE_BACKUP_STOPPED	0x008
+#define JET_INSTANCE_STATE_SERVICE_STOPPED	0x010
+#define JET_INSTANCE_STATE_PAUSED		0x020
+#define JET_INSTANCE_STATE_TERMINATING		0x040
+#define JET_INSTANCE_STATE_FULL_BACKUP_DONE	0x080
+#define JET_INSTANCE_STATE_BACKUP_MINE		0x100	/* caller runs it */
+
+#define JET_BACKUP_PHASE_NONE		0
+#define JET_BACKUP_PHASE_DATABASES	1
+#define JET_BACKUP_PHASE_LOGS		2
+
+/* ---- limits ---- */
+
+#define JET_NAME_MAX	255	/* instance and display names, bytes */
+#define JET_PATH_MAX	4095	/* database and log paths, bytes */
+
+/* ---- grbits (ESE's names and values) ---- */
+
+#define JET_bitBackupIncremental		0x00000001
+#define JET_bitBackupEndNormal			0x00000001
+#define JET_bitBackupEndAbort			0x00000002
+#define JET_bitBackupTruncateDone		0x00000100
+#define JET_bitTermComplete			0x00000001
+#define JET_bitTermAbrupt			0x00000002
+#define JET_bitTermStopBackup			0x00000004
+#define JET_bitTermDirty			0x00000008
+#define JET_bitStopServiceAll			0x00000000
+#define JET_bitStopServiceBackgroundUserTasks	0x00000002
+#define JET_bitStopServiceQuiesceCaches		0x00000004
+#define JET_bitStopServiceResume		0x80000000
+#define JET_bitDbReadOnly			0x00000001
+
+/* ---- error codes (ESE's values) ---- */
+
+#define JET_errSuccess				0
+#define JET_wrnBufferTruncated			1006
+#define JET_errBackupInProgress			-505
+#define JET_errNoBackup				-520
+#define JET_errInvalidBackupSequence		-521
+#define JET_errBackupNotAllowedYet		-523
+#define JET_errMissingLogFile			-528
+#define JET_errMissingFullBackup		-560
+#define JET_errMissingFileToBackup		-569
+#define JET_errLogFileNotCopied			-616
+#define JET_errBackupAbortByServer		-801
+#define JET_errInvalidGrbit			-900
+#define JET_errTermInProgress			-1000
+#define JET_errFeatureNotAvailable		-1001
+#define JET_errInvalidName			-1002
+#define JET_errInvalidParameter			-1003
+#define JET_errOutOfMemory			-1011
+#define JET_errDiskIO				-1022
+#define JET_errInvalidPath			-1023
+#define JET_errNotInitialized			-1029
+#define JET_errAlreadyInitialized		-1030
+#define JET_errFileAccessDenied			-1032
+#define JET_errBufferTooSmall			-1038
+#define JET_errRunningInOneInstanceMode		-1080
+#define JET_errRunningInMultiInstanceMode	-1081
+#define JET_errSystemParamsAlreadySet		-1082
+#define JET_errInstanceNameInUse		-1086
+#define JET_errInstanceUnavailable		-1090
+#define JET_errInvalidInstance			-1115
+#define JET_errDatabaseDuplicate		-1201
+#define JET_errDatabaseNotFound			-1203
+#define JET_errTooManyInstances			-1214
+#define JET_errClientRequestToStopJetService	-1329
+#define JET_errFileNotFound			-1811
+#define JET_errInvalidOperation			-1906
+
+/* ---- run mode and instances ---- */
+
+/* NoSet -> MultiInst. The parameters are accepted and ignored; on success
+ * each one's err is JET_errSuccess and *pcsetSucceed = csetsysparam.
+ */
+JET_ERR JET_API JetEnableMultiInstance(JET_SETSYSPARAM *psetsysparam,
+				       unsigned long csetsysparam,
+				       unsigned long *pcsetSucceed);
+JET_ERR JET_API JetCreateInstance(JET_INSTANCE *pinstance,
+				  const char *szInstanceName);
+/* grbit must be 0. Names: at most JET_NAME_MAX bytes, "" is no name. */
+JET_ERR JET_API JetCreateInstance2(JET_INSTANCE *pinstance,
+				   const char *szInstanceName,
+				   const char *szDisplayName, JET_GRBIT grbit);
+/* pinstance NULL: the legacy one-instance init. On success *pinstance is
+ * the initialised instance.
+ */
+JET_ERR JET_API JetInit(JET_INSTANCE *pinstance);
+JET_ERR JET_API JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit);
+/* = JetTerm2(instance, JET_bitTermAbrupt) */
+JET_ERR JET_API JetTerm(JET_INSTANCE instance);
+/* grbit: any of Complete, Abrupt, StopBackup, Dirty (0 is Complete) */
+JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
+/* Every instance on the system; one block, freed with JetFreeBuffer().
+ * No instances: *pcInstanceInfo = 0, *paInstanceInfo = NULL.
+ */
+JET_ERR JET_API JetGetInstanceInfo(unsigned long *pcInstanceInfo,
+				   JET_INSTANCE_INFO **paInstanceInfo);
+JET_ERR JET_API JetFreeBuffer(char *pbBuf);
+
+/* ---- the owner's side ---- */
+
+/* szUserName and szPassword are ignored, as on ESENT. The instance must be
+ * the caller's (JET_errFileAccessDenied) and initialised
+ * (JET_errNotInitialized).
+ */
+JET_ERR JET_API JetBeginSession(JET_INSTANCE instance, JET_SESID *psesid,
+				const char *szUserName,
+				const char *szPassword);
+JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit);
+/* Opens szFilename read-only in this process and hands the descriptor to
+ * the kernel; szFilename is the name backups see. grbit: 0 or
+ * JET_bitDbReadOnly.
+ */
+JET_ERR JET_API JetAttachDatabase(JET_SESID sesid, const char *szFilename,
+				  JET_GRBIT grbit);
+/* szFilename NULL or "": detach every database of the session's instance */
+JET_ERR JET_API JetDetachDatabase(JET_SESID sesid, const char *szFilename);
+/* jet's own: register one closed log generation (strictly increasing) */
+JET_ERR JET_API JetAddLogFileInstance(JET_INSTANCE instance,
+				      const char *szPath,
+				      unsigned long generation);
+/* jet's own: move the checkpoint forward (never backwards) */
+JET_ERR JET_API JetSetCheckpointInstance(JET_INSTANCE instance,
+					 unsigned long generation);
+/* jet's own: limit backup reads to bytes_per_second (0: no limit) */
+JET_ERR JET_API JetSetBackupThrottleInstance(JET_INSTANCE instance,
+					     unsigned long long bytes_per_second);
+/* jet's own: backup reads of these bytes wait until the unlock (bracket
+ * page writes with these so a backup never copies a torn page)
+ */
+JET_ERR JET_API JetLockWriteRangeInstance(JET_INSTANCE instance,
+					  const char *szDatabase,
+					  unsigned long long offset,
+					  unsigned long long length,
+					  JET_HANDLE *phlock);
+JET_ERR JET_API JetUnlockWriteRangeInstance(JET_INSTANCE instance,
+					    JET_HANDLE hlock);
+/* jet's own: backup reads wait while paused (a stop still wakes them) */
+JET_ERR JET_API JetPauseBackupInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetResumeBackupInstance(JET_INSTANCE instance);
+/* jet's own: this process's /dev/jet descriptor. poll() it for POLLIN: a
+ * log truncation event is queued. Do not close it.
+ */
+JET_ERR JET_API JetGetNotificationFd(int *pfd);
+/* jet's own: the next truncation event (logs the owner may now delete), or
+ * *pinst = 0 when none is queued.
+ */
+JET_ERR JET_API JetGetLogTruncationEvent(JET_INSTANCE *pinst,
+					 unsigned long *pgenFirst,
+					 unsigned long *pgenLast);
+/* jet's own: anyone may read any instance's state */
+JET_ERR JET_API JetGetInstanceStateInstance(JET_INSTANCE instance,
+					    JET_INSTANCE_STATE *pstate);
+
+/* ---- the backup agent's side ---- */
+
+/* grbit: 0 (full) or JET_bitBackupIncremental */
+JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance,
+					       JET_GRBIT grbit);
+/*
+ * The name lists: NUL-terminated strings followed by one more NUL. pv may
+ * be NULL with cbMax 0 to learn the size: JET_errBufferTooSmall with
+ * *pcbActual the bytes needed. pcbActual may be NULL.
+ */
+JET_ERR JET_API JetGetAttachInfoInstance(JET_INSTANCE instance, void *pv,
+					 unsigned long cbMax,
+					 unsigned long *pcbActual);
+/* *phfFile is a file descriptor (read, pread, poll and splice work on it
+ * too); close it only with JetCloseFileInstance().
+ */
+JET_ERR JET_API JetOpenFileInstance(JET_INSTANCE instance,
+				    const char *szFileName,
+				    JET_HANDLE *phfFile,
+				    unsigned long *pulFileSizeLow,
+				    unsigned long *pulFileSizeHigh);
+/* The next bytes, *pcbActual = 0 at the end; no alignment rule. One read:
+ * fewer bytes than cb may come back before the end.
+ */
+JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile,
+				    void *pv, unsigned long cb,
+				    unsigned long *pcbActual);
+JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance,
+				     JET_HANDLE hfFile);
+JET_ERR JET_API JetGetLogInfoInstance(JET_INSTANCE instance, void *pv,
+				      unsigned long cbMax,
+				      unsigned long *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfoInstance(JET_INSTANCE instance,
+					      void *pv, unsigned long cbMax,
+					      unsigned long *pcbActual);
+JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance);
+/* = JetEndExternalBackupInstance2(instance, JET_bitBackupEndNormal) */
+JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance);
+/* grbit: exactly one of EndNormal/EndAbort, optionally TruncateDone */
+JET_ERR JET_API JetEndExternalBackupInstance2(JET_INSTANCE instance,
+					      JET_GRBIT grbit);
+
+/* ---- stop ---- */
+
+/* The legacy calls act on the one-instance mode's instance. */
+JET_ERR JET_API JetStopBackup(void);
+JET_ERR JET_API JetStopBackupInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetStopService(void);
+JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
+/* grbit: All (0), BackgroundUserTasks and/or QuiesceCaches, or Resume alone */
+JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance,
+					const JET_GRBIT grbit);
+
+/* ---- errors (jet's own) ---- */
+
+/* "JET_errBackupAbortByServer" etc.; "JET_errUnknown" for a code libjet
+ * does not know. Never NULL; the strings are static.
+ */
+const char JET_API *JetErrorName(JET_ERR err);
+/* One line: what the code means and what to do. Never NULL. */
+const char JET_API *JetErrorText(JET_ERR err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JET_H */

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * jetctl_list.c - "jetctl list": a table of the system's instances.
+ *
+ * JetGetInstanceInfo() gives ids, names and databases; the rest of a row
+ * comes from JetGetInstanceStateInstance(). An instance that ends between the
+ * two calls is left out, as if the listing had been taken a moment later.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jetctl.h"
+
+enum { COL_ID, COL_NAME, COL_PID, COL_UID, COL_STATE, COL_BACKUP, COL_READ,
+       COL_DBS, NCOLS };
+
+static const char *const col_title[NCOLS] = {
+	"ID", "NAME", "PID", "UID", "STATE", "BACKUP", "READ", "DATABASES",
+};
+
+struct row {
+	char *col[NCOLS];
+};
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		perror("jetctl: list");
+		exit(JETCTL_EXIT_ERROR);
+	}
+	return p;
+}
+
+static char *fmt_u64(unsigned long long v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", v);
+	return xstrdup(buf);
+}
+
+static char *state_text(const JET_INSTANCE_STATE *st)
+{
+	char buf[128];
+
+	if (st->flags & JET_INSTANCE_STATE_TERMINATING)
+		snprintf(buf, sizeof(buf), "terminating");
+	else if (st->flags & JET_INSTANCE_STATE_INITIALIZED)
+		snprintf(buf, sizeof(buf), "running");
+	else
+		snprintf(buf, sizeof(buf), "created");
+	if (st->flags & JET_INSTANCE_STATE_SERVICE_STOPPED)
+		strcat(buf, ",service-stopped");
+	if (st->service_bits & JET_bitStopServiceBackgroundUserTasks)
+		strcat(buf, ",tasks-stopped");
+	if (st->service_bits & JET_bitStopServiceQuiesceCaches)
+		strcat(buf, ",quiesced");
+	if (st->flags & JET_INSTANCE_STATE_PAUSED)
+		strcat(buf, ",paused");
+	return xstrdup(buf);
+}
+
+static char *backup_text(const JET_INSTANCE_STATE *st)
+{
+	if (!(st->flags & JET_INSTANCE_STATE_BACKUP))
+		return xstrdup("-");
+	if (st->flags & JET_INSTANCE_STATE_BACKUP_STOPPED)
+		return xstrdup("stopped");
+	switch (st->phase) {
+	case JET_BACKUP_PHASE_DATABASES:
+		return xstrdup("databases");
+	case JET_BACKUP_PHASE_LOGS:
+		return xstrdup("logs");
+	default:
+		return xstrdup("begun");
+	}
+}
+
+static char *dbs_text(const JET_INSTANCE_INFO *in)
+{
+	size_t len = 1, i;
+	char *s;
+
+	if (!in->cDatabases)
+		return xstrdup("-");
+	for (i = 0; i < in->cDatabases; i++)
+		len += strlen(in->szDatabaseFileName[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return xstrdup("?");
+	for (i = 0; i < in->cDatabases; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, in->szDatabaseFileName[i]);
+	}
+	return s;
+}
+
+static void fill_row(struct row *r, const JET_INSTANCE_INFO *in,
+		     const JET_INSTANCE_STATE *st, bool raw_bytes)
+{
+	char buf[32];
+
+	r->col[COL_ID] = fmt_u64(in->hInstanceId);
+	r->col[COL_NAME] = xstrdup(in->szInstanceName && *in->szInstanceName ?
+				   in->szInstanceName : "-");
+	/* 0: the owner is outside our pid namespace */
+	r->col[COL_PID] = st->owner_pid ? fmt_u64(st->owner_pid) : xstrdup("-");
+	r->col[COL_UID] = fmt_u64(st->owner_uid);
+	r->col[COL_STATE] = state_text(st);
+	r->col[COL_BACKUP] = backup_text(st);
+	r->col[COL_READ] = raw_bytes ? fmt_u64(st->bytes_read) :
+		xstrdup(jetctl_fmt_bytes(st->bytes_read, buf, sizeof(buf)));
+	r->col[COL_DBS] = dbs_text(in);
+}
+
+static void print_rows(struct row *rows, size_t n, bool header)
+{
+	size_t width[NCOLS] = { 0 }, i;
+	int c;
+
+	for (c = 0; c < NCOLS; c++) {
+		width[c] = header ? strlen(col_title[c]) : 0;
+		for (i = 0; i < n; i++)
+			if (strlen(rows[i].col[c]) > width[c])
+				width[c] = strlen(rows[i].col[c]);
+	}
+	if (header) {
+		for (c = 0; c < NCOLS - 1; c++)
+			printf("%-*s  ", (int)width[c], col_title[c]);
+		printf("%s\n", col_title[NCOLS - 1]);
+	}
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < NCOLS - 1; c++)
+			printf(c == COL_ID || c == COL_PID || c == COL_UID ||
+			       c == COL_READ ? "%*s  " : "%-*s  ",
+			       (int)width[c], rows[i].col[c]);
+		printf("%s\n", rows[i].col[NCOLS - 1]);
+	}
+}
+
+int jetctl_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-header", no_argument, NULL, 'H' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool header = true, raw_bytes = false;
+	JET_INSTANCE_INFO *info = NULL;
+	unsigned long count = 0, i;
+	struct row *rows;
+	size_t n = 0;
+	JET_ERR err;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "Hb", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			header = false;
+			break;
+		case 'b':
+			raw_bytes = true;
+			break;
+		default:
+			return jetctl_usage_error("list: unknown option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return jetctl_usage_error("list: unexpected argument '%s'",
+					  argv[optind]);
+
+	err = JetGetInstanceInfo(&count, &info);
+	if (err)
+		return jetctl_jet_error("list", err);
+	rows = calloc(count ? count : 1, sizeof(*rows));
+	if (!rows) {
+		JetFreeBuffer((char *)info);
+		return jetctl_sys_error("list");
+	}
+	for (i = 0; i < count; i++) {
+		JET_INSTANCE_STATE st;
+
+		err = JetGetInstanceStateInstance(info[i].hInstanceId, &st);
+		if (err == JET_errInvalidParameter ||
+		    err == JET_errTermInProgress)
+			continue;	/* it ended meanwhile */
+		if (err) {
+			JetFreeBuffer((char *)info);
+			return jetctl_jet_error("list: reading an instance's state",
+						err);
+		}
+		fill_row(&rows[n++], &info[i], &st, raw_bytes);
+	}
+	JetFreeBuffer((char *)info);
+
+	if (!n && header)
+		printf("no instances\n");
+	else
+		print_rows(rows, n, header);
+	for (i = 0; i < n; i++)
+		for (c = 0; c < NCOLS; c++)
+			free(rows[i].col[c]);
+	free(rows);
+	if (fflush(stdout) == EOF)
+		return jetctl_sys_error("list: writing the table");
+	return JETCTL_EXIT_OK;
+}
