@@ -156,8 +156,19 @@ extern unsigned int jet_max_instances_per_user;
  */
 int jet_strndup_user(u64 uptr, size_t max, char **out);
 
+/* ctx.c */
+struct jet_ctx *jet_ctx_alloc(void);
+void jet_ctx_free(struct jet_ctx *ctx);
+
+/* ioctl.c: the one door for every /dev/jet ioctl */
+long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
 /* instance.c */
 struct jet_instance *jet_instance_get(u32 id);	/* with a ref, or NULL */
+/* the next instance at or after *index, with a ref; NULL at the end */
+struct jet_instance *jet_instance_next(unsigned long *index);
+/* module exit: every context is closed by now */
+void jet_instances_exit(void);
 void jet_instance_put(struct jet_instance *inst);
 /*
  * Resolve a handle for ctx (OneInst: the context's instance), take a ref and
@@ -189,8 +200,14 @@ void jet_backup_detach(struct jet_instance *inst);
 /* stop.c: set b->err (if still 0, or always for -ESRCH) and wake readers */
 void jet_backup_fail(struct jet_backup *b, int err);
 
-/* gate.c */
+/* gate.c: a read's way through the gate (waits, then marks it copying) */
 void jet_gate_init(struct jet_instance *inst);
+long jet_gate_enter(struct jet_bfile *bf, loff_t pos, size_t len,
+		    bool nonblock, struct jet_range *rd);
+void jet_gate_leave(struct jet_bfile *bf, struct jet_range *rd,
+		    size_t granted, ssize_t done);
+__poll_t jet_gate_poll(struct jet_bfile *bf, loff_t pos,
+		       unsigned long *recheck);
 
 /* events.c */
 int jet_event_queue(struct jet_ctx *owner, u32 inst_id, u64 first, u64 last);

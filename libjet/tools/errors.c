@@ -73,7 +73,7 @@ static const char *jetctl_advice_for(JET_ERR err)
 			return "/dev/jet does not exist: load the jet module (modprobe jet) and try again";
 		return "/dev/jet is not a jet device of this version; load the jet module that matches this jetctl";
 	}
-	for (i = 0; i < sizeof(jetctl_advice) / sizeof(jetctl_advice[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(jetctl_advice); i++)
 		if (jetctl_advice[i].err == err)
 			return jetctl_advice[i].advice;
 	return JetErrorText(err);

@@ -83,8 +83,7 @@ int main(int argc, char **argv)
 		printf("jetctl %s\n", JETCTL_VERSION);
 		return JETCTL_EXIT_OK;
 	}
-	for (i = 0; i < sizeof(jetctl_commands) / sizeof(jetctl_commands[0]);
-	     i++) {
+	for (i = 0; i < ARRAY_SIZE(jetctl_commands); i++) {
 		if (strcmp(cmd, jetctl_commands[i].name))
 			continue;
 		/* a command's own --help: the one text covers them all */

@@ -11,6 +11,8 @@
 
 #include "jet.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Exit codes: documented in --help and jetctl(8); scripts rely on them. */
 enum {
 	JETCTL_EXIT_OK = 0,

@@ -99,7 +99,7 @@ static int install_signals(void)
 	sa.sa_handler = backup_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: a blocked copy must return */
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
 		if (sigaction(sigs[i], &sa, NULL))
 			return -1;
 	return 0;
@@ -123,12 +123,14 @@ static void discard_partial(struct backup *b)
 	set_partial(b, "");
 }
 
-static void write_manifest(struct backup *b, const char *status)
+static int write_manifest(struct backup *b, const char *status)
 {
 	if (manifest_set_now(&b->man.finished) ||
 	    manifest_set(&b->man.status, status) ||
 	    manifest_write(b->dirfd, &b->man))
-		jetctl_sys_error("backup: writing %s/%s", b->dir, MANIFEST_NAME);
+		return jetctl_sys_error("backup: writing %s/%s", b->dir,
+					MANIFEST_NAME);
+	return JETCTL_EXIT_OK;
 }
 
 /*
@@ -331,8 +333,7 @@ static ssize_t copy_sendfile(struct backup *b)
 	if (n < 0) {
 		if (errno == EINTR)
 			return -2;
-		if (errno == EINVAL || errno == ENOSYS ||
-		    errno == EOPNOTSUPP) {
+		if (errno == EINVAL || errno == EOPNOTSUPP) {
 			/* it cannot work here: not for the next files either */
 			if (!b->prog.quiet)
 				jetctl_msg("sendfile does not work here (%s); copying through a buffer",
@@ -542,8 +543,8 @@ static int run_backup(struct backup *b)
 		return backup_jet_failed(b, "ending", NULL, err);
 	b->begun = false;
 
-	write_manifest(b, "complete");
-	if (!b->man.status)
+	/* the files are whole, but without a manifest it is no backup */
+	if (write_manifest(b, "complete"))
 		return JETCTL_EXIT_ERROR;
 	printf("backup of %s complete: %u database%s, %u log%s, %s in %s into %s\n",
 	       b->inst_name, b->ndb, b->ndb == 1 ? "" : "s", b->nlog,

@@ -13,8 +13,10 @@
 
 #include "jetctl.h"
 
-enum { COL_ID, COL_NAME, COL_PID, COL_UID, COL_STATE, COL_BACKUP, COL_READ,
-       COL_DBS, NCOLS };
+enum {
+	COL_ID, COL_NAME, COL_PID, COL_UID, COL_STATE, COL_BACKUP, COL_READ,
+	COL_DBS, NCOLS
+};
 
 static const char *const col_title[NCOLS] = {
 	"ID", "NAME", "PID", "UID", "STATE", "BACKUP", "READ", "DATABASES",

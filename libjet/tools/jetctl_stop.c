@@ -75,11 +75,10 @@ static int parse_service_grbits(int argc, char **argv, JET_GRBIT *pgrbit)
 	int i;
 
 	for (i = 2; i < argc; i++) {
-		for (j = 0; j < sizeof(service_grbits) /
-			    sizeof(service_grbits[0]); j++)
+		for (j = 0; j < ARRAY_SIZE(service_grbits); j++)
 			if (!strcmp(argv[i], service_grbits[j].name))
 				break;
-		if (j == sizeof(service_grbits) / sizeof(service_grbits[0]))
+		if (j == ARRAY_SIZE(service_grbits))
 			return jetctl_usage_error("stop-service: unknown grbit '%s' (all, background-tasks, quiesce-caches, resume)",
 						  argv[i]);
 		all |= service_grbits[j].bit == JET_bitStopServiceAll;

@@ -135,7 +135,8 @@ int jetctl_verify(int argc, char **argv)
 					  "verify: which directory?" :
 					  "verify: too many arguments");
 	dir = argv[optind];
-	progress_init(&prog, quiet);
+	/* a bar on a terminal; in a log, the verdict lines are enough */
+	progress_init(&prog, quiet || !isatty(STDERR_FILENO));
 
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,15 +121,16 @@ int manifest_name_ok(const char *name)
 	       strcmp(name, MANIFEST_NAME) != 0;
 }
 
-static int must_escape(unsigned char c)
+/* fields are separated by spaces; a metadata value runs to the line's end */
+static int must_escape(unsigned char c, bool field)
 {
-	return c <= 0x20 || c == 0x7f || c == '\\';
+	return c < 0x20 || (c == ' ' && field) || c == 0x7f || c == '\\';
 }
 
-static void put_escaped(FILE *f, const char *s)
+static void put_escaped(FILE *f, const char *s, bool field)
 {
 	for (; *s; s++) {
-		if (must_escape((unsigned char)*s))
+		if (must_escape((unsigned char)*s, field))
 			fprintf(f, "\\x%02x", (unsigned char)*s);
 		else
 			fputc(*s, f);
@@ -161,7 +163,7 @@ static void put_meta(FILE *f, const char *key, const char *value)
 	if (!value)
 		return;
 	fprintf(f, "# %s ", key);
-	put_escaped(f, value);
+	put_escaped(f, value, false);
 	fputc('\n', f);
 }
 
@@ -203,9 +205,9 @@ int manifest_write(int dirfd, const struct manifest *m)
 
 		fprintf(f, "%s %llu %s ", e->sha256,
 			(unsigned long long)e->size, e->kind);
-		put_escaped(f, e->name);
+		put_escaped(f, e->name, true);
 		fputc(' ', f);
-		put_escaped(f, e->source);
+		put_escaped(f, e->source, true);
 		fputc('\n', f);
 	}
 	for (i = 0; i < m->ntruncated; i++)

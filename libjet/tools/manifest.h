@@ -3,10 +3,11 @@
  * manifest.h - DIR/MANIFEST, the list of a backup's files with their SHA-256.
  *
  * Text, one line per file: "SHA256 SIZE KIND NAME SOURCE", where NAME is the
- * file in DIR and SOURCE the path the server gave it (both with bytes <= 0x20,
- * 0x7f and '\' written as \xHH). Lines starting with "# " carry "key value"
- * metadata; the last line, "# manifest-sha256 HEX", is the SHA-256 of every
- * byte before it, so a damaged or cut manifest is noticed.
+ * file in DIR and SOURCE the path the server gave it (both with bytes < 0x20,
+ * space, 0x7f and '\' written as \xHH). Lines starting with "# " carry
+ * "key value" metadata (the value escaped the same way, spaces excepted).
+ * The last line, "# manifest-sha256 HEX", is the SHA-256 of every byte
+ * before it, so a damaged or cut manifest is noticed.
  */
 #ifndef JETCTL_MANIFEST_H
 #define JETCTL_MANIFEST_H

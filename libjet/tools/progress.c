@@ -57,7 +57,8 @@ static void draw_bar(struct progress *p, double now)
 				    sizeof(eta));
 	else
 		snprintf(eta, sizeof(eta), p->total > p->done ? "--" : "0s");
-	snprintf(tail, sizeof(tail), " %3d%% %s/%s %s/s eta %s",
+	/* fixed widths: the bar must not jump as the numbers change */
+	snprintf(tail, sizeof(tail), " %3d%% %9s of %-9s %9s/s eta %-6s",
 		 (int)(frac * 100), done, total, rate, eta);
 
 	/* label (cut to a third of the line), bar, tail */
@@ -137,10 +138,14 @@ void progress_end(struct progress *p, const char *what)
 		return;
 	if (p->tty)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "jetctl: %s %s: %s in %s (%s/s)\n", what, p->label,
+	fprintf(stderr, "jetctl: %s %s: %s in %s", what, p->label,
 		jetctl_fmt_bytes(p->done, done, sizeof(done)),
-		jetctl_fmt_duration(now - p->start, took, sizeof(took)),
-		jetctl_fmt_bytes((uint64_t)rate_of(p, now), rate,
-				 sizeof(rate)));
+		jetctl_fmt_duration(now - p->start, took, sizeof(took)));
+	/* a rate over a few milliseconds means nothing */
+	if (now - p->start >= 0.05)
+		fprintf(stderr, " (%s/s)",
+			jetctl_fmt_bytes((uint64_t)rate_of(p, now), rate,
+					 sizeof(rate)));
+	fputc('\n', stderr);
 	fflush(stderr);
 }

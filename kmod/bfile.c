@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bfile.c - a backup file descriptor: one database or log, streamed.
+ *
+ * JET_IOC_OPEN_FILE returns an anon-inode descriptor whose reads copy the
+ * owner's file through the kernel's own reference to it. Its size is fixed
+ * at open and nothing past it is read. read(2), pread(2), readv(2), lseek(2),
+ * poll(2), splice(2) and sendfile(2) work on it; JET_FILE_IOC_INFO says
+ * what it is and whether its backup still runs.
+ *
+ * Reads copy in chunks of at most JET_CHUNK bytes, each passing the gate
+ * (gate.c) first, so a stop, a pause, a throttle or an owner's range lock
+ * takes effect between two chunks. Only the source is read while a chunk is
+ * registered at the gate: into a kernel buffer for user memory (a fault on
+ * the reader's buffer cannot hold up the owner's LOCK_RANGE), straight into
+ * the pipe for splice. Splice is zero-copy: the pipe holds page-cache pages,
+ * so bytes the owner rewrites later may show in what is still unread in the
+ * pipe; read(2) copies a chunk while no lock covers it.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/timer.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/version.h>
+
+#include "jet.h"
+
+#define JET_CHUNK	(256 * 1024)
+
+/*
+ * Since 6.5 splice_read no longer goes through read_iter with an ITER_PIPE:
+ * splice the source's pages ourselves.
+ */
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+#define JET_SPLICE_FROM_SOURCE
+#endif
+
+/* file->private_data: the struct jet_bfile comes first */
+struct jet_bfile_priv {
+	struct jet_bfile bf;
+	/* wakes pollers once the throttle lets a read through */
+	struct timer_list poll_timer;
+};
+
+static struct jet_bfile_priv *jet_priv(struct file *file)
+{
+	return file->private_data;
+}
+
+/*
+ * A read reached the end (pos at size, or the source ends before it): a
+ * log of the copy set counts as copied.
+ */
+static void jet_bfile_mark_copied(struct jet_bfile *bf, loff_t pos)
+{
+	struct jet_backup *b = bf->backup;
+
+	if (bf->copy_index < 0)
+		return;
+	if (pos < bf->size &&
+	    pos < i_size_read(file_inode(bf->src->file)))
+		return;
+	/* copy_set is fixed once a log is open; TruncateLog needs no reader */
+	WRITE_ONCE(b->copy_set[bf->copy_index].copied, true);
+}
+
+/*
+ * Read len bytes of the source at pos into buf (a kernel buffer) or, with
+ * buf NULL, straight into to. Reads bypass O_DIRECT of the owner's file:
+ * the page cache serves any offset and length.
+ */
+static ssize_t jet_source_read(struct jet_bfile *bf, loff_t pos, size_t len,
+			       void *buf, struct iov_iter *to)
+{
+	struct file *src = bf->src->file;
+	struct kiocb kiocb;
+	struct iov_iter kiter;
+	struct kvec kv;
+	size_t count;
+	ssize_t n;
+
+	init_sync_kiocb(&kiocb, src);
+	kiocb.ki_flags &= ~IOCB_DIRECT;
+	kiocb.ki_pos = pos;
+
+	if (buf) {
+		kv.iov_base = buf;
+		kv.iov_len = len;
+		iov_iter_kvec(&kiter, ITER_DEST, &kv, 1, len);
+		return vfs_iocb_iter_read(src, &kiocb, &kiter);
+	}
+
+	count = iov_iter_count(to);
+	iov_iter_truncate(to, len);
+	n = vfs_iocb_iter_read(src, &kiocb, to);
+	iov_iter_reexpand(to, count - (n > 0 ? n : 0));
+	return n;
+}
+
+static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct jet_bfile *bf = &jet_priv(file)->bf;
+	struct jet_backup *b = bf->backup;
+	bool nonblock = (iocb->ki_flags & IOCB_NOWAIT) ||
+			(file->f_flags & O_NONBLOCK);
+	loff_t pos = iocb->ki_pos;
+	size_t shorted = 0, room;
+	ssize_t copied = 0, ret;
+	void *bounce = NULL;
+
+	ret = READ_ONCE(b->err);
+	if (ret)
+		return ret;
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= bf->size) {
+		jet_bfile_mark_copied(bf, pos);
+		return 0;
+	}
+	if (!iov_iter_count(to))
+		return 0;
+
+	room = bf->size - pos;
+	if (iov_iter_count(to) > room) {
+		shorted = iov_iter_count(to) - room;
+		iov_iter_truncate(to, room);
+	}
+	if (user_backed_iter(to)) {
+		bounce = kvmalloc(min_t(size_t, iov_iter_count(to), JET_CHUNK),
+				  GFP_KERNEL);
+		if (!bounce) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+
+	while (iov_iter_count(to)) {
+		size_t len = min_t(size_t, iov_iter_count(to), JET_CHUNK);
+		struct jet_range rd;
+		ssize_t n;
+		long granted;
+
+		/* with bytes in hand, return them rather than wait */
+		granted = jet_gate_enter(bf, pos, len, nonblock || copied, &rd);
+		if (granted < 0) {
+			ret = granted;
+			break;
+		}
+		n = jet_source_read(bf, pos, granted, bounce, to);
+		jet_gate_leave(bf, &rd, granted, n);
+		if (n > 0 && bounce) {
+			size_t c = copy_to_iter(bounce, n, to);
+
+			if (c < n)
+				ret = -EFAULT;
+			n = c;
+		}
+		if (n <= 0) {
+			if (n < 0)
+				ret = n;
+			break;
+		}
+		pos += n;
+		copied += n;
+		atomic64_add(n, &b->bytes_read);
+		if (ret || n < granted)
+			break;	/* a fault, or the source ended early */
+	}
+out:
+	kvfree(bounce);
+	iov_iter_reexpand(to, iov_iter_count(to) + shorted);
+	if (copied) {
+		iocb->ki_pos = pos;
+		jet_bfile_mark_copied(bf, pos);
+		return copied;
+	}
+	if (!ret)
+		jet_bfile_mark_copied(bf, pos);	/* 0 at the source's end */
+	return ret;
+}
+
+#ifdef JET_SPLICE_FROM_SOURCE
+/*
+ * Splice the source's pages into the pipe chunk by chunk, each through the
+ * gate. An O_DIRECT source goes through read_iter instead, which reads it
+ * buffered.
+ */
+static ssize_t jet_bfile_splice_read(struct file *file, loff_t *ppos,
+				     struct pipe_inode_info *pipe, size_t len,
+				     unsigned int flags)
+{
+	struct jet_bfile *bf = &jet_priv(file)->bf;
+	struct file *src = bf->src->file;
+	bool nonblock = file->f_flags & O_NONBLOCK;
+	loff_t pos = *ppos;
+	ssize_t copied = 0, ret;
+
+	ret = READ_ONCE(bf->backup->err);
+	if (ret)
+		return ret;
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= bf->size) {
+		jet_bfile_mark_copied(bf, pos);
+		return 0;
+	}
+	if (src->f_flags & O_DIRECT)
+		return copy_splice_read(file, ppos, pipe, len, flags);
+
+	len = min_t(u64, len, bf->size - pos);
+	while (len) {
+		struct jet_range rd;
+		loff_t spos = pos;
+		long granted;
+		ssize_t n;
+
+		granted = jet_gate_enter(bf, pos, min_t(size_t, len, JET_CHUNK),
+					 nonblock || copied, &rd);
+		if (granted < 0) {
+			ret = granted;
+			break;
+		}
+		n = vfs_splice_read(src, &spos, pipe, granted, flags);
+		jet_gate_leave(bf, &rd, granted, n);
+		if (n <= 0) {
+			ret = n;
+			break;
+		}
+		pos += n;
+		len -= n;
+		copied += n;
+		atomic64_add(n, &bf->backup->bytes_read);
+		if (n < granted)
+			break;	/* the pipe is full, or the source ended */
+	}
+	if (copied) {
+		*ppos = pos;
+		jet_bfile_mark_copied(bf, pos);
+		return copied;
+	}
+	if (!ret)
+		jet_bfile_mark_copied(bf, pos);
+	return ret;
+}
+#endif
+
+/* lseek within [0, size] */
+static loff_t jet_bfile_llseek(struct file *file, loff_t offset, int whence)
+{
+	loff_t size = jet_priv(file)->bf.size;
+
+	return generic_file_llseek_size(file, offset, whence, size, size);
+}
+
+static void jet_bfile_poll_timer(struct timer_list *t)
+{
+	struct jet_bfile_priv *priv = from_timer(priv, t, poll_timer);
+
+	wake_up_poll(&priv->bf.backup->inst->gate_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+static __poll_t jet_bfile_poll(struct file *file, poll_table *wait)
+{
+	struct jet_bfile_priv *priv = jet_priv(file);
+	struct jet_bfile *bf = &priv->bf;
+	unsigned long recheck;
+	__poll_t mask;
+
+	poll_wait(file, &bf->backup->inst->gate_wq, wait);
+	mask = jet_gate_poll(bf, READ_ONCE(file->f_pos), &recheck);
+	if (!mask && recheck)
+		timer_reduce(&priv->poll_timer, jiffies + recheck);
+	return mask;
+}
+
+static long jet_bfile_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct jet_bfile *bf = &jet_priv(file)->bf;
+	struct jet_file_info info;
+
+	if (cmd != JET_FILE_IOC_INFO)
+		return -ENOTTY;
+
+	memset(&info, 0, sizeof(info));
+	info.instance = bf->backup->inst_id;
+	info.size = bf->size;
+	info.generation = bf->kind == JET_FILE_LOG ? bf->src->generation : 0;
+	info.kind = bf->kind;
+	info.status = READ_ONCE(bf->backup->err);
+	if (copy_to_user((void __user *)arg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static void jet_bfile_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct jet_bfile *bf = &jet_priv(file)->bf;
+
+	seq_printf(m, "jet-instance:\t%u\n", bf->backup->inst_id);
+	seq_printf(m, "jet-kind:\t%s\n",
+		   bf->kind == JET_FILE_LOG ? "log" : "database");
+	seq_printf(m, "jet-size:\t%lld\n", (long long)bf->size);
+	seq_printf(m, "jet-status:\t%d\n", READ_ONCE(bf->backup->err));
+}
+
+static int jet_bfile_release(struct inode *inode, struct file *file)
+{
+	struct jet_bfile_priv *priv = jet_priv(file);
+	struct jet_bfile *bf = &priv->bf;
+
+	/* the timer uses the backup's instance: stop it first */
+	timer_delete_sync(&priv->poll_timer);
+	atomic_dec(&bf->backup->open_files);
+	jet_regfile_put(bf->src);
+	jet_backup_put(bf->backup);
+	kfree(priv);
+	return 0;
+}
+
+static const struct file_operations jet_bfile_fops = {
+	.owner = THIS_MODULE,
+	.read_iter = jet_bfile_read_iter,
+#ifdef JET_SPLICE_FROM_SOURCE
+	.splice_read = jet_bfile_splice_read,
+#else
+	/* an ITER_PIPE through read_iter: the source's pages, no copy */
+	.splice_read = generic_file_splice_read,
+#endif
+	.llseek = jet_bfile_llseek,
+	.poll = jet_bfile_poll,
+	.unlocked_ioctl = jet_bfile_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.show_fdinfo = jet_bfile_show_fdinfo,
+	.release = jet_bfile_release,
+};
+
+/*
+ * A new backup file for src (not yet installed in any descriptor table).
+ * Takes its own references to b and src; flags may hold O_NONBLOCK.
+ */
+struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
+			      int kind, int copy_index, int flags)
+{
+	struct jet_bfile_priv *priv;
+	struct file *file;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL_ACCOUNT);
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	priv->bf.backup = b;
+	priv->bf.src = src;
+	priv->bf.size = i_size_read(file_inode(src->file));
+	priv->bf.kind = kind;
+	priv->bf.copy_index = copy_index;
+	timer_setup(&priv->poll_timer, jet_bfile_poll_timer, 0);
+
+	file = anon_inode_getfile("[jet-backup]", &jet_bfile_fops, priv,
+				  O_RDONLY | (flags & O_NONBLOCK));
+	if (IS_ERR(file)) {
+		kfree(priv);
+		return file;
+	}
+	/* positional reads, and read(2) on a shared descriptor in order */
+	file->f_mode |= FMODE_PREAD | FMODE_ATOMIC_POS;
+
+	kref_get(&b->ref);
+	kref_get(&src->ref);
+	atomic_inc(&b->open_files);
+	return file;
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * files.c - the owner's files: databases and logs handed over by descriptor.
+ *
+ * The kernel keeps its own reference to each file (struct jet_regfile), so
+ * a backup keeps working after the owner closes its descriptor. A regfile
+ * is on inst->dbs or inst->logs under inst->mutex; backup files and copy
+ * sets hold references of their own, so one may outlive its instance.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "jet.h"
+
+static void jet_regfile_release(struct kref *ref)
+{
+	struct jet_regfile *rf = container_of(ref, struct jet_regfile, ref);
+
+	fput(rf->file);
+	kfree(rf->path);
+	kfree(rf);
+}
+
+void jet_regfile_put(struct jet_regfile *rf)
+{
+	kref_put(&rf->ref, jet_regfile_release);
+}
+
+/* A database or log path: required, not empty, at most JET_PATH_MAX. */
+static int jet_path_dup(u64 uptr, char **out)
+{
+	int ret;
+
+	ret = jet_strndup_user(uptr, JET_PATH_MAX, out);
+	if (ret)
+		return ret;
+	if (!*out || !**out) {
+		kfree(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The kernel's own reference to the owner's descriptor: a file open for
+ * reading (-EACCES) that is a regular file we can stream (-EBADFD), which
+ * rules out directories, pipes, sockets, devices, /dev/jet and backup fds.
+ */
+static int jet_source_get(int fd, struct file **out)
+{
+	struct file *f;
+
+	f = fget(fd);
+	if (!f)
+		return -EBADF;
+	if (!(f->f_mode & FMODE_READ)) {
+		fput(f);
+		return -EACCES;
+	}
+	if (!S_ISREG(file_inode(f)->i_mode) || !f->f_op->read_iter) {
+		fput(f);
+		return -EBADFD;
+	}
+	*out = f;
+	return 0;
+}
+
+/* under inst->mutex: the owner's files may change only once initialized */
+static int jet_files_check(struct jet_ctx *ctx, struct jet_instance *inst)
+{
+	int ret;
+
+	ret = jet_check_owner(ctx, inst);
+	if (ret)
+		return ret;
+	return inst->initialized ? 0 : -EUNATCH;
+}
+
+static struct jet_regfile *jet_regfile_find(struct list_head *list,
+					    const char *path)
+{
+	struct jet_regfile *rf;
+
+	list_for_each_entry(rf, list, node)
+		if (!strcmp(rf->path, path))
+			return rf;
+	return NULL;
+}
+
+struct jet_regfile *jet_find_db(struct jet_instance *inst, const char *path)
+{
+	return jet_regfile_find(&inst->dbs, path);
+}
+
+struct jet_regfile *jet_find_log(struct jet_instance *inst, const char *path)
+{
+	return jet_regfile_find(&inst->logs, path);
+}
+
+/*
+ * Under inst->mutex: drop the owner's range locks on db (NULL: all of
+ * them) and wake the reads they held back and any LOCK_RANGE still waiting
+ * on one (it finds its lock gone). The lock list changes under both
+ * inst->mutex and gate_lock; the read gate reads it under gate_lock.
+ */
+static void jet_locks_drop(struct jet_instance *inst, struct jet_regfile *db)
+{
+	struct jet_range *r, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock(&inst->gate_lock);
+	list_for_each_entry_safe(r, tmp, &inst->locks, node)
+		if (!db || r->db == db)
+			list_move(&r->node, &dead);
+	spin_unlock(&inst->gate_lock);
+
+	if (list_empty(&dead))
+		return;
+	wake_up(&inst->gate_wq);
+	list_for_each_entry_safe(r, tmp, &dead, node)
+		kfree(r);
+}
+
+long jet_ioc_attach_db(struct jet_ctx *ctx, void *karg, void __user *uarg)
+{
+	struct jet_attach *arg = karg;
+	struct jet_instance *inst;
+	struct jet_regfile *rf;
+	char *path;
+	long ret;
+
+	ret = jet_path_dup(arg->name, &path);
+	if (ret)
+		return ret;
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf) {
+		kfree(path);
+		return -ENOMEM;
+	}
+	kref_init(&rf->ref);
+	rf->path = path;
+
+	ret = jet_instance_lock(ctx, arg->instance, &inst);
+	if (ret)
+		goto out_free;
+	ret = jet_files_check(ctx, inst);
+	if (!ret)
+		ret = jet_source_get(arg->fd, &rf->file);
+	if (ret)
+		goto out_unlock;
+	if (inst->backup)
+		ret = -EBUSY;
+	else if (jet_find_db(inst, path))
+		ret = -EEXIST;
+	if (ret)
+		goto out_unlock;
+
+	list_add_tail(&rf->node, &inst->dbs);
+	inst->ndbs++;
+	rf = NULL;
+out_unlock:
+	jet_instance_unlock(inst);
+out_free:
+	if (rf && rf->file) {
+		jet_regfile_put(rf);
+	} else if (rf) {
+		kfree(path);
+		kfree(rf);
+	}
+	return ret;
+}
+
+long jet_ioc_detach_db(struct jet_ctx *ctx, void *karg, void __user *uarg)
+{
+	struct jet_attach *arg = karg;
+	struct jet_regfile *rf = NULL;
+	struct jet_instance *inst;
+	char *path;
+	long ret;
+
+	if (arg->fd != -1)
+		return -EINVAL;
+	ret = jet_path_dup(arg->name, &path);
+	if (ret)
+		return ret;
+
+	ret = jet_instance_lock(ctx, arg->instance, &inst);
+	if (ret)
+		goto out;
+	ret = jet_files_check(ctx, inst);
+	if (!ret && inst->backup)
+		ret = -EBUSY;
+	if (!ret) {
+		rf = jet_find_db(inst, path);
+		if (!rf)
+			ret = -ENXIO;
+	}
+	if (rf) {
+		jet_locks_drop(inst, rf);
+		list_del(&rf->node);
+		inst->ndbs--;
+	}
+	jet_instance_unlock(inst);
+	if (rf)
+		jet_regfile_put(rf);
+out:
+	kfree(path);
+	return ret;
+}
+
+long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
+{
+	struct jet_add_log *arg = karg;
+	struct jet_instance *inst;
+	struct jet_regfile *rf, *newest;
+	char *path;
+	long ret;
+
+	if (!arg->generation)
+		return -EINVAL;
+	ret = jet_path_dup(arg->name, &path);
+	if (ret)
+		return ret;
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf) {
+		kfree(path);
+		return -ENOMEM;
+	}
+	kref_init(&rf->ref);
+	rf->path = path;
+	rf->generation = arg->generation;
+
+	ret = jet_instance_lock(ctx, arg->instance, &inst);
+	if (ret)
+		goto out_free;
+	ret = jet_files_check(ctx, inst);
+	if (ret)
+		goto out_unlock;
+	/* strictly increasing: the list stays in generation order */
+	if (!list_empty(&inst->logs)) {
+		newest = list_last_entry(&inst->logs, struct jet_regfile, node);
+		if (arg->generation <= newest->generation)
+			ret = -EINVAL;
+	}
+	if (!ret)
+		ret = jet_source_get(arg->fd, &rf->file);
+	if (!ret && jet_find_log(inst, path))
+		ret = -EEXIST;
+	if (ret)
+		goto out_unlock;
+
+	list_add_tail(&rf->node, &inst->logs);
+	inst->nlogs++;
+	rf = NULL;
+out_unlock:
+	jet_instance_unlock(inst);
+out_free:
+	if (rf && rf->file) {
+		jet_regfile_put(rf);
+	} else if (rf) {
+		kfree(path);
+		kfree(rf);
+	}
+	return ret;
+}
+
+long jet_ioc_set_checkpoint(struct jet_ctx *ctx, void *karg,
+			    void __user *uarg)
+{
+	struct jet_instance_u64 *arg = karg;
+	struct jet_instance *inst;
+	long ret;
+
+	ret = jet_instance_lock(ctx, arg->instance, &inst);
+	if (ret)
+		return ret;
+	ret = jet_files_check(ctx, inst);
+	if (!ret && arg->value < inst->checkpoint)
+		ret = -EINVAL;		/* never backwards */
+	if (!ret)
+		inst->checkpoint = arg->value;
+	jet_instance_unlock(inst);
+	return ret;
+}
+
+/*
+ * Term, under inst->mutex and after jet_backup_detach(): the instance lets
+ * go of its files and locks. Backup files still open keep their own
+ * references and fail their reads with the backup's error.
+ */
+void jet_files_release(struct jet_instance *inst)
+{
+	struct jet_regfile *rf, *tmp;
+
+	jet_locks_drop(inst, NULL);
+
+	list_for_each_entry_safe(rf, tmp, &inst->dbs, node) {
+		list_del(&rf->node);
+		jet_regfile_put(rf);
+	}
+	inst->ndbs = 0;
+
+	list_for_each_entry_safe(rf, tmp, &inst->logs, node) {
+		list_del(&rf->node);
+		jet_regfile_put(rf);
+	}
+	inst->nlogs = 0;
+}

@@ -1,0 +1,276 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Host tests of jetctl and jetdemo-server: no module needed. jetctl's backup,
+# verify and abort paths run against tests/fakejet.c (jetctl-fake), the real
+# binaries are checked for what works without /dev/jet. Ends with the line
+# "N passed, N failed"; exits 1 when something failed.
+
+O=${O:-.}
+JETCTL=$O/jetctl
+FAKE=$O/tests/jetctl-fake
+DEMO=$O/jetdemo-server
+T=$(mktemp -d /tmp/jetctl-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok $pass $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok $1${2:+: $2}"; }
+# expect NAME CODE CMD...: the command exits with CODE; its output is in $T/out
+expect() {
+	name=$1 code=$2
+	shift 2
+	"$@" >"$T/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$code" ]; then ok "$name"; else
+		not_ok "$name" "exit $rc, expected $code"; sed 's/^/#   /' "$T/out"
+	fi
+}
+# grep_out NAME PATTERN: the last command's output matches
+grep_out() {
+	if grep -q -e "$2" "$T/out"; then ok "$1"; else
+		not_ok "$1" "no '$2' in the output"; sed 's/^/#   /' "$T/out"
+	fi
+}
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+# C unit tests: their own ok/not ok lines count one each
+for t in test_sha256 test_manifest; do
+	"$O/tests/$t" >"$T/unit" 2>&1
+	rc=$?
+	while read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }" ;;
+		"not ok "*) not_ok "${line#not ok }" ;;
+		esac
+	done <"$T/unit"
+	[ $rc -eq 0 ] || not_ok "$t exit code $rc"
+done
+
+# sha256 against the system's tool, on a file of odd size
+if command -v sha256sum >/dev/null; then
+	head -c 3000017 /dev/urandom >"$T/rand"
+	mkdir "$T/sf"
+	cp "$T/rand" "$T/sf/x.edb"
+	FAKEJET_DIR=$T/sf "$FAKE" backup fake "$T/sfb" --quiet >/dev/null 2>&1
+	want=$(sha256sum "$T/rand" | cut -d' ' -f1)
+	check "sha256 agrees with sha256sum on 3000017 random bytes" \
+		grep -q "^$want 3000017 database x.edb " "$T/sfb/MANIFEST"
+fi
+
+# --- the command line, with the real jetctl -------------------------------
+expect "help exits 0" 0 "$JETCTL" --help
+grep_out "help documents exit code 3" "^  3 .*stopped"
+grep_out "help documents exit code 130" "^  130"
+expect "help of a command exits 0" 0 "$JETCTL" backup --help
+expect "no command is a usage error" 1 "$JETCTL"
+expect "unknown command is a usage error" 1 "$JETCTL" frobnicate
+grep_out "unknown command is named" "unknown command 'frobnicate'"
+expect "unknown option is a usage error" 1 "$JETCTL" list --frob
+expect "backup without DIR is a usage error" 1 "$JETCTL" backup demo
+expect "backup --copy=bad is a usage error" 1 "$JETCTL" backup demo d --copy=x
+expect "stop-service unknown grbit is a usage error" 1 \
+	"$JETCTL" stop-service demo frob
+expect "stop-service all with another grbit is a usage error" 1 \
+	"$JETCTL" stop-service demo all quiesce-caches
+expect "stop-service resume with another grbit is a usage error" 1 \
+	"$JETCTL" stop-service demo resume quiesce-caches
+expect "verify of a directory without MANIFEST exits 4" 4 "$JETCTL" verify "$T"
+
+if [ -e /dev/jet ]; then
+	echo "# /dev/jet exists: skipping the no-module checks"
+else
+	expect "list without /dev/jet exits 2" 2 "$JETCTL" list
+	grep_out "list without /dev/jet names the code" \
+		"JET_errFeatureNotAvailable (-1001)"
+	grep_out "list without /dev/jet says to load the module" "modprobe jet"
+	expect "backup without /dev/jet exits 2" 2 "$JETCTL" backup demo "$T/nb"
+	check "backup without /dev/jet creates nothing" test ! -e "$T/nb"
+fi
+
+# --- jetctl on the fake libjet --------------------------------------------
+D=$T/inst
+mkdir "$D"
+head -c 20000000 /dev/urandom >"$D/demo.edb"
+head -c 4096 /dev/urandom >"$D/other data.edb"
+head -c 65536 /dev/urandom >"$D/demo.00000003.log"
+head -c 65536 /dev/urandom >"$D/demo.00000004.log"
+: >"$D/demo.00000001.old"
+export FAKEJET_DIR=$D FAKEJET_CALLS=$T/calls
+
+expect "list shows the instances" 0 "$FAKE" list
+grep_out "list has a header" "^ID  *NAME  *PID  *UID  *STATE  *BACKUP  *READ  *DATABASES"
+grep_out "list shows the owner pid and databases" \
+	"^ *7  *fake  *4242  *1000  *running  *-  *0 B  *$D/demo.edb,"
+grep_out "list shows a paused instance" "^ *8  *42 .*running,paused"
+expect "list --no-header --bytes" 0 "$FAKE" list --no-header --bytes
+check "list --no-header has no header" sh -c "! grep -q '^ID' '$T/out'"
+
+expect "an instance by name" 0 "$FAKE" stop fake
+grep_out "stop with no backup says so" "no backup was running on fake (id 7)"
+expect "a name wins over an id" 0 "$FAKE" stop 42
+grep_out "the instance named 42 is id 8" "42 (id 8)"
+expect "an unnamed instance by id" 0 "$FAKE" stop 0x2a
+grep_out "an unnamed instance is shown by id" "on id 42"
+expect "an unknown instance exits 2" 2 "$FAKE" stop nosuch
+grep_out "an unknown instance is named" "no instance named 'nosuch'"
+
+: >"$T/calls"
+expect "stop-service with two grbits" 0 \
+	"$FAKE" stop-service fake quiesce-caches background-tasks
+check "stop-service passes the grbits" grep -q "stopservice 7 0x6" "$T/calls"
+expect "stop-service with no grbit" 0 "$FAKE" stop-service fake
+check "stop-service defaults to all" grep -q "stopservice 7 0$" "$T/calls"
+expect "resume after all exits 2" 2 "$FAKE" stop-service 42 resume
+grep_out "resume after all is explained" "cannot be resumed"
+
+# a full backup, by sendfile
+: >"$T/calls"
+expect "full backup exits 0" 0 "$FAKE" backup fake "$T/b1"
+grep_out "backup prints a summary" "complete: 2 databases, 2 logs"
+check "backup calls Begin(full) ... End(normal)" \
+	sh -c "head -1 '$T/calls' | grep -q 'begin 0' && tail -1 '$T/calls' | grep -q 'end 0x1'"
+check "backup copies the database" cmp "$D/demo.edb" "$T/b1/demo.edb"
+check "backup renames odd names" cmp "$D/other data.edb" "$T/b1/other_data.edb"
+check "backup copies the logs" cmp "$D/demo.00000004.log" "$T/b1/demo.00000004.log"
+check "backup leaves no partial files" \
+	sh -c "! ls -a '$T/b1' | grep -q '\.part\$'"
+check "manifest says complete" grep -q "^# status complete" "$T/b1/MANIFEST"
+check "manifest lists 4 files" \
+	test "$(grep -c '^[0-9a-f]\{64\} ' "$T/b1/MANIFEST")" -eq 4
+check "manifest keeps the source path" \
+	grep -q " other_data.edb $D/other\\\\x20data.edb\$" "$T/b1/MANIFEST"
+check "non-tty progress is plain lines" \
+	sh -c "! grep -q \"\$(printf '\\r')\" '$T/out'"
+expect "verify of a good backup exits 0" 0 "$FAKE" verify "$T/b1"
+grep_out "verify says all match" "4 files, .*: all match"
+
+# the same by read(), same hashes
+expect "backup --copy=read exits 0" 0 "$FAKE" backup fake "$T/b2" --copy=read -q
+check "--copy=read gives the same files and hashes" \
+	sh -c "grep '^[0-9a-f]' '$T/b1/MANIFEST' | cut -d' ' -f1-4 >'$T/m1'; \
+	       grep '^[0-9a-f]' '$T/b2/MANIFEST' | cut -d' ' -f1-4 >'$T/m2'; \
+	       cmp -s '$T/m1' '$T/m2'"
+expect "backup into a non-empty directory is a usage error" 1 \
+	"$FAKE" backup fake "$T/b1"
+
+# verify finds damage
+cp -r "$T/b1" "$T/v"
+printf 'X' | dd of="$T/v/demo.edb" bs=1 seek=1000 conv=notrunc 2>/dev/null
+expect "verify of a changed file exits 4" 4 "$FAKE" verify "$T/v"
+grep_out "verify names the changed file" "^MISMATCH  demo.edb: sha256"
+rm "$T/v/demo.00000003.log"
+expect "verify of a missing file exits 4" 4 "$FAKE" verify "$T/v"
+grep_out "verify names the missing file" "^MISSING   demo.00000003.log"
+touch "$T/v/stray"
+expect "verify notes an extra file" 4 "$FAKE" verify "$T/v"
+grep_out "verify names the extra file" "^EXTRA     stray"
+cp -r "$T/b1" "$T/v2"
+sed -i 's/^# type full/# type incremental/' "$T/v2/MANIFEST"
+expect "verify of an edited manifest exits 4" 4 "$FAKE" verify "$T/v2"
+grep_out "verify calls it damaged" "MANIFEST is damaged"
+
+# the server stops the backup on the second file
+: >"$T/calls"
+FAKEJET_STOP_AT=2 "$FAKE" backup fake "$T/b3" >"$T/out" 2>&1
+rc=$?
+check "a server stop exits 3" test $rc -eq 3
+grep_out "a server stop names the code and says what to do" \
+	"jetctl: backup stopped: JET_errBackupAbortByServer (-801): the server stopped this backup; run it again when the server allows"
+check "a server stop ends the backup as aborted" grep -q "end 0x2" "$T/calls"
+check "a server stop leaves no partial file" \
+	sh -c "! ls -a '$T/b3' | grep -q '\.part\$'"
+check "a server stop marks the manifest incomplete" \
+	grep -q "^# status incomplete: JET_errBackupAbortByServer (-801)" "$T/b3/MANIFEST"
+check "a server stop keeps the finished file in the manifest" \
+	test "$(grep -c '^[0-9a-f]\{64\} ' "$T/b3/MANIFEST")" -eq 1
+expect "verify of a stopped backup exits 4" 4 "$FAKE" verify "$T/b3"
+grep_out "verify says it is incomplete" "^INCOMPLETE"
+FAKEJET_STOP_AT=3 FAKEJET_STOP_ERR=-1329 "$FAKE" backup fake "$T/b4" -q \
+	>"$T/out" 2>&1
+rc=$?
+check "a service stop exits 3" test $rc -eq 3
+grep_out "a service stop names -1329" "JET_errClientRequestToStopJetService (-1329)"
+FAKEJET_STOP_AT=1 "$FAKE" backup fake "$T/b5" -q --copy=read >"$T/out" 2>&1
+rc=$?
+check "a server stop on the read path exits 3" test $rc -eq 3
+
+# Ctrl-C in the middle of a slow copy
+: >"$T/calls"
+FAKEJET_SLOW_MS=20 "$FAKE" backup fake "$T/b6" --copy=read >"$T/out" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! ls -a "$T/b6" 2>/dev/null | grep -q '\.part$'; do
+	sleep 0.05; i=$((i + 1))
+done
+sleep 0.2
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT exits 130" test $rc -eq 130
+grep_out "SIGINT is reported" "backup interrupted by SIGINT"
+check "SIGINT ends the backup as aborted" grep -q "end 0x2" "$T/calls"
+check "SIGINT leaves no partial file" \
+	sh -c "! ls -a '$T/b6' | grep -q '\.part\$'"
+check "SIGINT marks the manifest incomplete" \
+	grep -q "^# status incomplete: interrupted by SIGINT" "$T/b6/MANIFEST"
+FAKEJET_SLOW_MS=20 "$FAKE" backup fake "$T/b7" --copy=read -q >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM exits 130" test $rc -eq 130
+
+# incremental, truncate
+: >"$T/calls"
+expect "incremental backup exits 0" 0 "$FAKE" backup fake "$T/b8" --incremental
+check "incremental asks for no databases" \
+	sh -c "grep -q 'begin 1' '$T/calls' && ! grep -q attachinfo '$T/calls'"
+check "incremental copies only logs" \
+	test "$(grep -c '^[0-9a-f]\{64\} [0-9]* log ' "$T/b8/MANIFEST")" -eq 2
+check "incremental manifest says so" grep -q "^# type incremental" "$T/b8/MANIFEST"
+: >"$T/calls"
+expect "backup --truncate exits 0" 0 "$FAKE" backup fake "$T/b9" --truncate -q
+check "--truncate truncates then ends with TruncateDone" \
+	sh -c "grep -q '^truncate\$' '$T/calls' && tail -1 '$T/calls' | grep -q 'end 0x101'"
+check "--truncate records the truncated logs" \
+	grep -q "^# truncated $D/demo.00000001.old" "$T/b9/MANIFEST"
+
+# a terminal gets a progress bar
+if command -v script >/dev/null; then
+	FAKEJET_SLOW_MS=1 script -qec "'$FAKE' backup fake '$T/b10' --copy=read" \
+		/dev/null >"$T/out" 2>&1
+	grep_out "a terminal gets a progress bar" "\[#*\.*\] *[0-9]*% .*/s eta"
+fi
+
+# --- jetdemo-server ---------------------------------------------------------
+expect "jetdemo-server --help exits 0" 0 "$DEMO" --help
+expect "jetdemo-server bad option exits 2" 2 "$DEMO" --db-size x
+if [ ! -e /dev/jet ]; then
+	expect "jetdemo-server without /dev/jet exits 1" 1 \
+		"$DEMO" --dir "$T/demo" --db-size 2
+	grep_out "jetdemo-server names the code" "JET_errFeatureNotAvailable"
+	expect "a generated database has whole pages" 0 \
+		"$DEMO" --check-db "$T/demo/demo.edb"
+	grep_out "check-db counts the pages" "512 pages, 0 torn"
+	printf 'X' | dd of="$T/demo/demo.edb" bs=1 seek=9000 conv=notrunc 2>/dev/null
+	expect "a torn page is found" 1 "$DEMO" --check-db "$T/demo/demo.edb"
+	grep_out "check-db names the torn page" "page 2 is torn"
+fi
+
+# --- the man pages ------------------------------------------------------------
+if command -v groff >/dev/null; then
+	for f in jetctl.8 jetdemo-server.1 jet.4 libjet.3 jet_backup.3 jet_owner.3 jet_stop.3; do
+		check "man page $f renders without warnings" sh -c \
+			"[ -z \"\$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z ../man/$f 2>&1)\" ]"
+		if command -v man >/dev/null; then
+			check "man -l $f renders without warnings" sh -c \
+				"MANWIDTH=80 man -l ../man/$f 2>&1 >/dev/null | grep -q . && exit 1; exit 0"
+		fi
+	done
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,253 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# jetctl and jetdemo-server against the real module: run inside the test VM
+# (busybox sh, root, jet.ko loaded, /tmp writable). Prints one "ok"/"not ok"
+# line per check and ends with "N passed, N failed"; exits 1 on a failure.
+#
+# env: JETCTL, JETDEMO (default: next to this script, else in PATH)
+#      TORN_ROUNDS  sendfile backups under fast writes checked for torn
+#                   pages (default 3)
+
+here=$(cd "$(dirname "$0")" && pwd)
+JETCTL=${JETCTL:-$here/jetctl}
+JETDEMO=${JETDEMO:-$here/jetdemo-server}
+[ -x "$JETCTL" ] || JETCTL=jetctl
+[ -x "$JETDEMO" ] || JETDEMO=jetdemo-server
+TORN_ROUNDS=${TORN_ROUNDS:-3}
+W=${TMPDIR:-/tmp}/jetctl-vm
+rm -rf "$W"
+mkdir -p "$W"
+pass=0
+fail=0
+demo_pids=
+
+ok() { pass=$((pass + 1)); echo "ok $((pass + fail)) $1"; }
+not_ok() {
+	fail=$((fail + 1)); echo "not ok $((pass + fail)) $1${2:+: $2}"
+}
+show() { sed 's/^/#   /' "$1"; }
+# expect NAME CODE CMD...: exit status CODE; output in $W/out
+expect() {
+	name=$1 code=$2
+	shift 2
+	"$@" >"$W/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$code" ]; then ok "$name"; else
+		not_ok "$name" "exit $rc, expected $code"; show "$W/out"
+	fi
+}
+grep_file() {	# NAME FILE PATTERN
+	if grep -q -e "$3" "$2"; then ok "$1"; else
+		not_ok "$1" "no '$3' in $2"; show "$2"
+	fi
+}
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+no_part() { ! ls -a "$1" 2>/dev/null | grep -q '\.part$'; }
+# centiseconds since boot
+now_cs() { read -r up _ </proc/uptime; echo $((${up%.*} * 100 + 1${up#*.} - 100)); }
+
+# start_demo NAME ARGS...: a demo server in the background, ready
+start_demo() {
+	name=$1
+	shift
+	rm -f "$W/$name.ready"
+	"$JETDEMO" --name "$name" --dir "$W/$name" \
+		--ready-file "$W/$name.ready" "$@" >"$W/$name.log" 2>&1 &
+	eval "pid_$name=$!"
+	demo_pids="$demo_pids $!"
+	i=0
+	while [ ! -e "$W/$name.ready" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -e "$W/$name.ready" ]; then ok "jetdemo-server $name is ready"; else
+		not_ok "jetdemo-server $name is ready"; show "$W/$name.log"
+	fi
+}
+# wait_for FILE PATTERN TENTHS: until the file matches, at most TENTHS/10 s
+wait_for() {
+	i=0
+	while ! grep -q -e "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q -e "$2" "$1" 2>/dev/null
+}
+cleanup() {
+	for p in $demo_pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+
+echo "# jetctl in the VM: $JETCTL, $JETDEMO"
+
+# --- nothing running ----------------------------------------------------------
+expect "list with no instance exits 0" 0 "$JETCTL" list
+grep_file "list says there is none" "$W/out" "no instances"
+expect "backup of an unknown instance exits 2" 2 "$JETCTL" backup nosuch "$W/x"
+
+# --- one owner, backups while it writes ------------------------------------
+start_demo demo --db-size 16 --interval 1 --log-every 50
+expect "list shows the demo" 0 "$JETCTL" list
+grep_file "list row of the demo" "$W/out" \
+	"^ *[0-9][0-9]*  *demo  *[0-9][0-9]*  *0  *running  *-  .*$W/demo/demo.edb"
+
+expect "full backup (sendfile) exits 0" 0 "$JETCTL" backup demo "$W/b1"
+grep_file "full backup summary" "$W/out" "complete: 1 database, [0-9]* logs*,"
+check "full backup leaves no partial file" no_part "$W/b1"
+expect "verify of the full backup exits 0" 0 "$JETCTL" verify "$W/b1"
+expect "the sendfile copy has no torn page" 0 \
+	"$JETDEMO" --check-db "$W/b1/demo.edb"
+
+expect "full backup (read) exits 0" 0 "$JETCTL" backup demo "$W/b2" \
+	--copy=read -q
+expect "the read copy has no torn page" 0 "$JETDEMO" --check-db "$W/b2/demo.edb"
+
+sleep 1
+expect "incremental backup exits 0" 0 \
+	"$JETCTL" backup demo "$W/b3" --incremental
+grep_file "the incremental backup copied logs only" "$W/out" \
+	"complete: 0 databases, [1-9][0-9]* logs*,"
+expect "verify of the incremental backup exits 0" 0 "$JETCTL" verify "$W/b3"
+check "the incremental manifest says so" \
+	grep -q "^# type incremental" "$W/b3/MANIFEST"
+
+# logs below the checkpoint leave with a full backup's truncation
+sleep 1
+expect "full backup with --truncate exits 0" 0 \
+	"$JETCTL" backup demo "$W/b4" --truncate
+grep_file "it says how many logs the server may delete" "$W/out" \
+	"the server may now delete [1-9][0-9]* log"
+check "the manifest lists the truncated logs" \
+	grep -q "^# truncated " "$W/b4/MANIFEST"
+if wait_for "$W/demo.log" "deleted logs" 50; then
+	ok "the owner deleted the truncated logs"
+	first=$(sed -n 's/^# truncated //p' "$W/b4/MANIFEST" | head -1)
+	check "a truncated log file is gone" test ! -e "$first"
+else
+	not_ok "the owner deleted the truncated logs"; show "$W/demo.log"
+fi
+
+# torn pages: sendfile backups while the owner writes as fast as it can
+start_demo fast --db-size 8 --interval 0 --log-every 1000
+r=0 torn=0
+while [ $r -lt "$TORN_ROUNDS" ]; do
+	"$JETCTL" backup fast "$W/t$r" -q >/dev/null 2>&1 &&
+		"$JETDEMO" --check-db "$W/t$r/fast.edb" >"$W/torn$r" 2>&1 ||
+		{ torn=$((torn + 1)); show "$W/torn$r"; }
+	r=$((r + 1))
+done
+check "sendfile backups under fast writes: no torn page in $TORN_ROUNDS" \
+	test $torn -eq 0
+r=0 torn=0
+while [ $r -lt "$TORN_ROUNDS" ]; do
+	"$JETCTL" backup fast "$W/tr$r" -q --copy=read >/dev/null 2>&1 &&
+		"$JETDEMO" --check-db "$W/tr$r/fast.edb" >"$W/tornr$r" 2>&1 ||
+		{ torn=$((torn + 1)); show "$W/tornr$r"; }
+	r=$((r + 1))
+done
+check "read backups under fast writes: no torn page in $TORN_ROUNDS" \
+	test $torn -eq 0
+# it takes a whole CPU: end it, and the first demo, before the timed tests
+eval kill -TERM "\$pid_fast" "\$pid_demo"
+eval wait "\$pid_fast" "\$pid_demo"
+
+# --- stops, on a throttled owner (1 MiB/s: a 16 MiB backup takes 16 s) -------
+start_demo slow --db-size 16 --interval 5 --throttle 1M
+
+# jetctl stop
+"$JETCTL" backup slow "$W/s1" >"$W/s1.out" 2>&1 &
+bpid=$!
+wait_for "$W/s1.out" "copying" 100
+sleep 1
+expect "list shows the running backup" 0 "$JETCTL" list
+grep_file "list shows the databases phase" "$W/out" "slow .* databases "
+expect "list --bytes exits 0" 0 "$JETCTL" list --bytes
+read_bytes=$(awk '$2 == "slow" { print $7 }' "$W/out")
+if [ "${read_bytes:-0}" -ge 1048576 ]; then
+	ok "list counts the bytes the running backup read"
+else
+	not_ok "list counts the bytes the running backup read" "$read_bytes"
+	show "$W/out"
+fi
+t0=$(now_cs)
+expect "jetctl stop exits 0" 0 "$JETCTL" stop slow
+grep_file "jetctl stop says it stopped it" "$W/out" "stopped the backup of slow"
+wait $bpid
+rc=$?
+t1=$(now_cs)
+check "the stopped backup exits 3" test $rc -eq 3
+check "the stopped backup ends within 2 s of the stop" \
+	test $((t1 - t0)) -lt 200
+grep_file "the stopped backup names -801 and says what to do" "$W/s1.out" \
+	"jetctl: backup stopped: JET_errBackupAbortByServer (-801): the server stopped this backup; run it again when the server allows"
+check "the stopped backup leaves no partial file" no_part "$W/s1"
+check "the stopped backup's manifest says incomplete" \
+	grep -q "^# status incomplete: JET_errBackupAbortByServer" "$W/s1/MANIFEST"
+expect "verify of the stopped backup exits 4" 4 "$JETCTL" verify "$W/s1"
+
+# the owner's SIGUSR1
+"$JETCTL" backup slow "$W/s2" -q >"$W/s2.out" 2>&1 &
+bpid=$!
+sleep 2
+eval kill -USR1 "\$pid_slow"
+wait $bpid
+rc=$?
+check "a backup stopped by the owner's SIGUSR1 exits 3" test $rc -eq 3
+check "the owner printed that it stopped the backup" \
+	wait_for "$W/slow.log" "SIGUSR1: stopped the backup" 30
+
+# Ctrl-C
+"$JETCTL" backup slow "$W/s3" >"$W/s3.out" 2>&1 &
+bpid=$!
+sleep 2
+t0=$(now_cs)
+kill -INT $bpid
+wait $bpid
+rc=$?
+t1=$(now_cs)
+check "SIGINT during a throttled backup exits 130" test $rc -eq 130
+check "SIGINT ends it within 2 s" test $((t1 - t0)) -lt 200
+check "SIGINT leaves no partial file" no_part "$W/s3"
+check "SIGINT marks the manifest incomplete" \
+	grep -q "^# status incomplete: interrupted by SIGINT" "$W/s3/MANIFEST"
+expect "stop after the interrupted backup exits 0" 0 "$JETCTL" stop slow
+grep_file "the interrupted backup was ended" "$W/out" "no backup was running"
+
+# stop-service
+expect "stop-service quiesce-caches exits 0" 0 \
+	"$JETCTL" stop-service slow quiesce-caches
+expect "list after quiesce" 0 "$JETCTL" list
+grep_file "list shows the quiesced instance" "$W/out" "slow .*running,quiesced"
+expect "stop-service resume exits 0" 0 "$JETCTL" stop-service slow resume
+"$JETCTL" backup slow "$W/s4" -q >"$W/s4.out" 2>&1 &
+bpid=$!
+sleep 2
+expect "stop-service all exits 0" 0 "$JETCTL" stop-service slow
+wait $bpid
+rc=$?
+check "a backup stopped by stop-service exits 3" test $rc -eq 3
+grep_file "it names -1329" "$W/s4.out" \
+	"JET_errClientRequestToStopJetService (-1329)"
+expect "a backup after stop-service all exits 3" 3 \
+	"$JETCTL" backup slow "$W/s5"
+check "that backup created no directory" test ! -e "$W/s5"
+expect "resume after all exits 2" 2 "$JETCTL" stop-service slow resume
+grep_file "resume after all is explained" "$W/out" "cannot be resumed"
+
+# --- the end of owners ------------------------------------------------------
+eval kill -TERM "\$pid_slow"
+eval wait "\$pid_slow"
+rc=$?
+check "jetdemo-server exits 0 on SIGTERM" test $rc -eq 0
+grep_file "jetdemo-server says it ends" "$W/slow.log" "SIGTERM: ending instance slow"
+expect "list no longer shows it" 0 "$JETCTL" list
+check "the ended instance is gone" sh -c "! grep -q ' slow ' '$W/out'"
+cleanup
+demo_pids=
+expect "list after every owner ended" 0 "$JETCTL" list
+grep_file "no instance is left" "$W/out" "no instances"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

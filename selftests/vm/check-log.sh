@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Judges a VM run from its logs: the KTAP results of each test program
+# (vm-tests.log) and the kernel's console (vm-console.log). Prints a summary
+# per program, the output of every program that failed, and the kernel lines
+# that make the run fail. Writes "PASSED FAILED SKIPPED" to OUTDIR/vm-counts
+# (the VM's own checks count as failed tests when they fail).
+#
+# usage: check-log.sh check|bench OUTDIR VM_STATUS PROGRAM...
+# exit:  0 when nothing failed.
+set -uo pipefail
+
+mode=$1 outdir=$2 vmrc=$3
+shift 3
+console=$outdir/vm-console.log
+tests=$outdir/vm-tests.log
+touch "$console" "$tests"
+
+# Kernel lines that fail a run, whatever the tests said.
+problems='Oops|BUG:|kernel BUG at|WARNING:|Call Trace|general protection'
+problems+='|[Kk]ernel panic|Unable to handle kernel|blocked for more than'
+problems+='|possible circular locking|inconsistent lock state'
+problems+='|possible recursive locking|possible irq lock inversion'
+problems+='|lock held when returning|bad unlock balance|held lock freed'
+problems+='|suspicious RCU usage|detected stall|UBSAN:|KASAN:|KFENCE:'
+problems+='|refcount_t:|unreferenced object|stack-protector'
+# Taint bits: forced rmmod, bad page, oops, warning, soft lockup.
+bad_taint=$((8 | 32 | 128 | 512 | 16384))
+
+awk -v mode="$mode" -v expected="$*" -v counts="$outdir/vm-counts" '
+function flush_prog(   f, n, note, status) {
+	if (cur == "")
+		return
+	ran[cur] = 1
+	n = (plan > seen) ? plan - seen : 0
+	f = fail
+	note = ""
+	if (!ended) {
+		note = "did not finish: the VM stopped"
+	} else if (tmo) {
+		note = "timed out"
+	} else if (rc != 0 && rc != 4 && fail == 0) {
+		note = (rc > 128) ? "killed by signal " (rc - 128) : "exit status " rc
+	} else if (n > 0) {
+		note = "plan " plan ", only " seen " results"
+	} else if (seen == 0 && !wholeskip && mode == "check") {
+		note = "no KTAP results"
+	}
+	if (note != "" && mode == "check")
+		f += (n > 0) ? n : 1
+	else if (note != "")
+		f = 1
+	if (wholeskip && seen == 0)
+		skip++
+	P += pass; F += f; S += skip
+	if (mode == "check") {
+		status = sprintf("%d passed, %d failed", pass, f)
+		if (skip)
+			status = status sprintf(", %d skipped", skip)
+	} else {
+		status = (f || note != "") ? "FAILED" : "done"
+	}
+	if (note != "")
+		status = status " (" note ")"
+	printf "  %-28s %s  %s\n", cur, status, tsecs
+	if (mode == "bench" || f) {
+		printf "  ---- %s output ----\n", cur
+		printf "%s", out
+		printf "  ---- end of %s ----\n", cur
+	}
+	cur = ""
+}
+/^jet-vm: begin / {
+	flush_prog()
+	cur = $3; pass = fail = skip = seen = plan = wholeskip = 0
+	ended = tmo = 0; rc = -1; tsecs = ""; out = ""
+	next
+}
+/^jet-vm: end / && cur != "" {
+	ended = 1
+	for (i = 4; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == "rc") rc = kv[2] + 0
+		else if (kv[1] == "timeout") tmo = kv[2] + 0
+		else if (kv[1] == "time") tsecs = kv[2]
+	}
+	flush_prog()
+	next
+}
+/^jet-vm: / { next }
+cur != "" {
+	out = out "    " $0 "\n"
+	if ($0 ~ /^1\.\.[0-9]+/) {
+		plan = substr($0, 4) + 0
+		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/)
+			wholeskip = 1
+	} else if ($0 ~ /^(not )?ok [0-9]+( |$)/) {
+		seen++
+		if ($0 ~ /^not ok/)
+			fail++
+		else if ($0 ~ /# *[Ss][Kk][Ii][Pp]/)
+			skip++
+		else
+			pass++
+	}
+}
+END {
+	flush_prog()
+	n = split(expected, want, " ")
+	for (i = 1; i <= n; i++) {
+		if (!(want[i] in ran)) {
+			printf "  %-28s did not run\n", want[i]
+			F++
+		}
+	}
+	print P + 0, F + 0, S + 0 > counts
+}' "$tests"
+read -r passed failed skipped <"$outdir/vm-counts"
+
+vmfail() {	# a VM-level check failed: show it and count it
+	printf '  %-28s FAILED: %s\n' "$1" "$2"
+	failed=$((failed + 1))
+}
+
+grep -q '^jet-vm: insmod ok' "$console" ||
+	vmfail "load jet.ko" "$(grep -m1 '^jet-vm: insmod' "$console" || echo 'never tried')"
+if grep -q '^jet-vm: insmod ok' "$console" &&
+	! grep -q '^jet-vm: rmmod ok' "$console"; then
+	vmfail "unload jet.ko" "$(grep -m1 '^jet-vm: rmmod' "$console" || echo 'never tried')"
+fi
+if [[ $vmrc == 124 ]]; then
+	vmfail "VM" "did not power off within ${VM_TIMEOUT:-900} s"
+elif ! grep -q '^jet-vm: done' "$console"; then
+	vmfail "VM" "stopped before the end (qemu status $vmrc; panic?)"
+fi
+
+nprob=$(grep -cE "$problems" "$console")
+taint=$(sed -n 's/^jet-vm: tainted=\([0-9]*\).*/\1/p' "$console" | tail -n 1)
+if [[ $nprob -gt 0 ]]; then
+	vmfail "kernel log" "$nprob problem lines, first:"
+	first=$(grep -nE "$problems" "$console" | head -n 1 | cut -d: -f1)
+	echo "  ---- $console from line $((first > 8 ? first - 8 : 1)) ----"
+	sed -n "$((first > 8 ? first - 8 : 1)),$((first + 60))p" "$console" |
+		sed 's/^/    /'
+	echo "  ---- end of kernel log excerpt ----"
+elif [[ -n $taint ]] && ((taint & bad_taint)); then
+	vmfail "kernel log" "kernel tainted $taint (oops, warning or lockup)"
+fi
+
+echo "$passed $failed $skipped" >"$outdir/vm-counts"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs the Debian packages that `make check` needs, and only those that
+# are missing: a machine that is already set up spends no time here.
+# Runs apt-get as root, or through sudo for a normal user.
+set -euo pipefail
+
+pkgs=(
+	build-essential gcc make libc6-dev binutils	# host build, static tests
+	linux-headers-cloud-amd64 kmod sparse		# building jet.ko
+	linux-image-cloud-amd64				# the kernel the VM boots
+	linux-source-6.1 xz-utils tar			# kselftest_harness.h
+	qemu-system-x86 busybox-static cpio		# the test VM
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	# dpkg -s says "installed" for removed packages with config files left.
+	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	[[ $st == ii* ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+	echo "deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+	command -v sudo >/dev/null || {
+		echo "deps: not root and no sudo; install: ${missing[*]}" >&2
+		exit 1
+	}
+	sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get update -q </dev/null
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+	"${missing[@]}" </dev/null

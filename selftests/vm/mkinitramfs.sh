@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Packs the test VM's initramfs: static busybox and its applet links, /init,
+# jet.ko (and any modules it depends on), the test programs and /jet.conf.
+#
+# usage: mkinitramfs.sh OUT.cpio MODE JET.KO PROGRAM...
+# env:   JET_SEED TEST_TIMEOUT HUNG_TIMEOUT JET_KO_ARGS
+#        MODDIR (the modules of the kernel booted, for jet.ko's dependencies)
+set -euo pipefail
+
+out=$1 mode=$2 ko=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+stage=$out.d
+busybox=${BUSYBOX:-/bin/busybox}
+
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,tests,modules}
+
+cp "$busybox" "$stage/bin/busybox"
+"$busybox" --list-full | while read -r app; do
+	case $app in
+	bin/busybox) ;;
+	*/*/*) ln -sf ../../bin/busybox "$stage/$app" ;;
+	*) ln -sf ../bin/busybox "$stage/$app" ;;
+	esac
+done
+
+install -m 0755 "$here/init.sh" "$stage/init"
+# Debug info only makes the archive bigger; symbols stay for backtraces.
+strip --strip-debug -o "$stage/jet.ko" "$ko"
+
+preload=()
+deps=$(/sbin/modinfo -F depends "$ko" 2>/dev/null | tr ',' ' ')
+if [[ -n $deps ]]; then
+	moddir=${MODDIR:?jet.ko has dependencies ($deps): MODDIR is needed}
+	declare -A seen=()
+	add_mod() {	# $1: a path relative to $moddir, from modules.dep
+		local f=$1 name
+		[[ -n ${seen[$f]:-} ]] && return
+		seen[$f]=1
+		name=$(basename "$f")
+		name=${name%.xz}
+		name=${name%.zst}
+		case $f in
+		*.xz) xz -dc "$moddir/$f" >"$stage/modules/$name" ;;
+		*.zst) zstd -qdc "$moddir/$f" >"$stage/modules/$name" ;;
+		*) cp "$moddir/$f" "$stage/modules/$name" ;;
+		esac
+		preload+=("$name")
+	}
+	for d in $deps; do
+		line=$(grep -E "/$d\.ko(\.xz|\.zst)?:" "$moddir/modules.dep") || {
+			echo "mkinitramfs: module $d not in $moddir" >&2
+			exit 1
+		}
+		# modules.dep lists what a module needs last-loaded-first.
+		read -r -a need <<<"${line#*:}"
+		for ((i = ${#need[@]} - 1; i >= 0; i--)); do
+			add_mod "${need[i]}"
+		done
+		add_mod "${line%%:*}"
+	done
+fi
+
+progs=()
+for p in "$@"; do
+	strip --strip-debug -o "$stage/tests/$(basename "$p")" "$p"
+	progs+=("$(basename "$p")")
+done
+
+cat >"$stage/jet.conf" <<CONF
+MODE='$mode'
+TESTS='${progs[*]}'
+JET_SEED='${JET_SEED:-1}'
+TEST_TIMEOUT='${TEST_TIMEOUT:-300}'
+HUNG_TIMEOUT='${HUNG_TIMEOUT:-60}'
+PRELOAD='${preload[*]}'
+JET_KO_ARGS='${JET_KO_ARGS:-}'
+CONF
+
+# Not compressed: unpacking is faster than decompressing under TCG.
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out"
