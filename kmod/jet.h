@@ -37,7 +37,8 @@
 
 struct jet_ctx {
 	struct mutex lock;		/* mode, instances, backups */
-	int mode;			/* JET_MODE_* */
+	int mode;			/* JET_MODE_*: WRITE_ONCE under lock,
+					 * READ_ONCE without it */
 	struct list_head instances;	/* owned, by jet_instance.ctx_node */
 	unsigned int ninstances;
 	struct list_head backups;	/* begun here, by jet_backup.ctx_node */
@@ -54,13 +55,15 @@ struct jet_instance {
 	u32 id;
 	char *name;			/* NULL for none */
 	char *display_name;		/* NULL for none */
-	struct hlist_node name_node;	/* jet_names, only when named */
+	struct hlist_node name_node;	/* jet_names: by name, or by owner
+					 * ctx when unnamed */
 	struct list_head ctx_node;	/* owner->instances */
 	kuid_t owner_euid;		/* effective uid of the creator */
 	struct pid *owner_pid;		/* tgid of the creator */
 
 	struct mutex mutex;		/* everything below up to gate_lock */
-	struct jet_ctx *owner;		/* NULL once terminating */
+	struct jet_ctx *owner;		/* NULL once terminating; written
+					 * under mutex and jet_global_lock */
 	bool initialized;
 	bool terminating;
 	struct list_head dbs;		/* jet_regfile, attach order */
@@ -147,6 +150,7 @@ struct jet_bfile {
 
 /* ---- shared helpers ---- */
 
+/* guards the name hash, the per-user counts and the instance total */
 extern struct mutex jet_global_lock;
 extern unsigned int jet_max_instances;
 extern unsigned int jet_max_instances_per_user;

@@ -172,7 +172,7 @@ static long own_serve(const struct own_req *q, struct own_rsp *r,
 }
 
 /* The owner's life: serve until the test closes the command pipe. */
-static void __attribute__((noreturn)) own_main(int req, int rsp)
+static void own_main(int req, int rsp)
 {
 	JET_INSTANCE inst = 0;
 	JET_SESID ses = 0;

@@ -8,6 +8,10 @@
 #ifndef JET_TEST_H
 #define JET_TEST_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* setresuid, setresgid */
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -93,8 +93,7 @@ struct owner {
 };
 
 /* Sets up the instance; answers {instance, JET error}; waits for the end. */
-static void __attribute__((noreturn))
-owner_main(const struct world *w, uid_t uid, int tell, int hold)
+static void owner_main(const struct world *w, uid_t uid, int tell, int hold)
 {
 	long r[2] = { 0, 0 };
 	JET_INSTANCE inst = 0;

@@ -9,7 +9,8 @@
  *    or oversized argument gets -EINVAL); an unknown command gets -ENOTTY;
  *  - unknown bits in "flags" and "grbit" fields get -EINVAL;
  *  - a bad user pointer gets -EFAULT;
- *  - a failed command changes no state.
+ *  - a failed command changes no state; its output fields hold nothing
+ *    meaningful, except `size` where -ENOBUFS says so.
  *
  * Strings are NUL-terminated and passed by user pointer. A zero pointer, where
  * a name is optional, means "no name".

@@ -28,7 +28,8 @@ problems+='|refcount_t:|unreferenced object|stack-protector'
 # Taint bits: forced rmmod, bad page, oops, warning, soft lockup.
 bad_taint=$((8 | 32 | 128 | 512 | 16384))
 
-awk -v mode="$mode" -v expected="$*" -v counts="$outdir/vm-counts" '
+awk -v mode="$mode" -v expected="$*" -v counts="$outdir/vm-counts" \
+	-v testlog="$tests" '
 function flush_prog(   f, n, note, status) {
 	if (cur == "")
 		return
@@ -64,9 +65,12 @@ function flush_prog(   f, n, note, status) {
 	if (note != "")
 		status = status " (" note ")"
 	printf "  %-28s %s  %s\n", cur, status, tsecs
-	if (mode == "bench" || f) {
-		printf "  ---- %s output ----\n", cur
+	if (mode == "bench") {
 		printf "%s", out
+	} else if (f) {
+		# What failed, not the hundreds of tests that passed.
+		printf "  ---- %s: the failed tests (all: %s) ----\n", cur, testlog
+		printf "%s%s", failed_out, block
 		printf "  ---- end of %s ----\n", cur
 	}
 	cur = ""
@@ -75,6 +79,7 @@ function flush_prog(   f, n, note, status) {
 	flush_prog()
 	cur = $3; pass = fail = skip = seen = plan = wholeskip = 0
 	ended = tmo = 0; rc = -1; tsecs = ""; out = ""
+	failed_out = block = ""
 	next
 }
 /^jet-vm: end / && cur != "" {
@@ -91,6 +96,14 @@ function flush_prog(   f, n, note, status) {
 /^jet-vm: / { next }
 cur != "" {
 	out = out "    " $0 "\n"
+	# A block: one test, from its "RUN" line to its result line.
+	if ($0 !~ /^TAP version/ && $0 !~ /^1\.\./)
+		block = block "    " $0 "\n"
+	if ($0 ~ /^(not )?ok [0-9]+( |$)/) {
+		if ($0 ~ /^not ok/)
+			failed_out = failed_out block
+		block = ""
+	}
 	if ($0 ~ /^1\.\.[0-9]+/) {
 		plan = substr($0, 4) + 0
 		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/)

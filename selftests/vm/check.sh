@@ -10,7 +10,11 @@
 # usage: check.sh check|bench
 # env:   TESTS="a_test b_test"  only these programs
 #        KDIR=DIR KERNEL=BZIMAGE  build for / boot another installed kernel
-#        JET_SEED=N TEST_TIMEOUT=S VM_TIMEOUT=S HUNG_TIMEOUT=S V=1
+#        JET_SEED=N (default 1)  passed to the tests
+#        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900)
+#        HUNG_TIMEOUT=S (60) the guest's hung-task limit
+#        V=1 the whole console; ACCEL=kvm VM_CPU=... KERNEL_APPEND=...
+#        JET_KO_ARGS="param=value ..." for insmod
 set -uo pipefail
 
 mode=${1:-check}
