@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * jet.h - the module's internal objects and the calls between its files.
+ * The module's internal objects and the calls between its files.
  *
  * Objects:
  *  jet_ctx       one per open of /dev/jet: run mode, owned instances, the
@@ -37,8 +37,8 @@
 
 struct jet_ctx {
 	struct mutex lock;		/* mode, instances, backups */
-	int mode;			/* JET_MODE_*: WRITE_ONCE under lock,
-					 * READ_ONCE without it */
+	/* JET_MODE_*: WRITE_ONCE under lock, READ_ONCE without it */
+	int mode;
 	struct list_head instances;	/* owned, by jet_instance.ctx_node */
 	unsigned int ninstances;
 	struct list_head backups;	/* begun here, by jet_backup.ctx_node */
@@ -55,15 +55,15 @@ struct jet_instance {
 	u32 id;
 	char *name;			/* NULL for none */
 	char *display_name;		/* NULL for none */
-	struct hlist_node name_node;	/* jet_names: by name, or by owner
-					 * ctx when unnamed */
+	/* in jet_names: by name, or by owner ctx when unnamed */
+	struct hlist_node name_node;
 	struct list_head ctx_node;	/* owner->instances */
 	kuid_t owner_euid;		/* effective uid of the creator */
 	struct pid *owner_pid;		/* tgid of the creator */
 
 	struct mutex mutex;		/* everything below up to gate_lock */
-	struct jet_ctx *owner;		/* NULL once terminating; written
-					 * under mutex and jet_global_lock */
+	/* NULL once terminating; written under mutex and jet_global_lock */
+	struct jet_ctx *owner;
 	bool initialized;
 	bool terminating;
 	struct list_head dbs;		/* jet_regfile, attach order */

@@ -12,6 +12,7 @@
 
 #include "jet.h"
 #include "../uapi/jet_ioctl.h"
+#include "errno_table.h"
 
 #define JET_DEVICE_PATH "/dev/jet"
 

@@ -31,6 +31,7 @@
 
 #include "../libjet/jet.h"
 #include "../uapi/jet_ioctl.h"
+#include "../libjet/errno_table.h"
 
 #define JET_DEV "/dev/jet"
 

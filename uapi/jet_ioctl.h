@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * jet_ioctl.h - the ioctl ABI of /dev/jet, shared by the jet module and libjet.
+ * The ioctl ABI of /dev/jet, shared by the jet module and libjet.
  *
  * Rules that hold for every command below:
  *  - every struct is a multiple of 8 bytes, pointers travel as __u64, and the
@@ -30,14 +30,14 @@
 #define JET_PATH_MAX		4095
 
 /* JET_IOC_QUERY features */
-#define JET_FEATURE_INSTANCES	(1U << 0)
-#define JET_FEATURE_BACKUP	(1U << 1)
-#define JET_FEATURE_STOP	(1U << 2)
-#define JET_FEATURE_SPLICE	(1U << 3)
-#define JET_FEATURE_RANGE_LOCKS	(1U << 4)
-#define JET_FEATURE_THROTTLE	(1U << 5)
-#define JET_FEATURE_PAUSE	(1U << 6)
-#define JET_FEATURE_TRUNCATE_EVENTS (1U << 7)
+#define JET_FEATURE_INSTANCES	0x1U
+#define JET_FEATURE_BACKUP	0x2U
+#define JET_FEATURE_STOP	0x4U
+#define JET_FEATURE_SPLICE	0x8U
+#define JET_FEATURE_RANGE_LOCKS	0x10U
+#define JET_FEATURE_THROTTLE	0x20U
+#define JET_FEATURE_PAUSE	0x40U
+#define JET_FEATURE_TRUNCATE_EVENTS 0x80U
 
 /* Run modes of a client context (one per open of /dev/jet). */
 #define JET_MODE_NOSET		0
@@ -66,15 +66,15 @@
 #define JET_SERVICE_MASK	0x80000006U
 
 /* Instance state flags (struct jet_instance_state.flags). */
-#define JET_STATE_INITIALIZED	(1U << 0)
-#define JET_STATE_MINE		(1U << 1)  /* the caller's context owns it */
-#define JET_STATE_BACKUP	(1U << 2)  /* a backup is running */
-#define JET_STATE_BACKUP_STOPPED (1U << 3) /* ... and has been stopped */
-#define JET_STATE_SERVICE_STOPPED (1U << 4) /* StopService(All) happened */
-#define JET_STATE_PAUSED	(1U << 5)
-#define JET_STATE_TERMINATING	(1U << 6)
-#define JET_STATE_FULL_BACKUP_DONE (1U << 7)
-#define JET_STATE_BACKUP_MINE	(1U << 8)  /* the caller's context runs the backup */
+#define JET_STATE_INITIALIZED	0x1U
+#define JET_STATE_MINE		0x2U  /* the caller's context owns it */
+#define JET_STATE_BACKUP	0x4U  /* a backup is running */
+#define JET_STATE_BACKUP_STOPPED 0x8U /* ... and has been stopped */
+#define JET_STATE_SERVICE_STOPPED 0x10U /* StopService(All) happened */
+#define JET_STATE_PAUSED	0x20U
+#define JET_STATE_TERMINATING	0x40U
+#define JET_STATE_FULL_BACKUP_DONE 0x80U
+#define JET_STATE_BACKUP_MINE	0x100U  /* the caller's context runs the backup */
 
 /* Backup phases */
 #define JET_PHASE_NONE		0
@@ -418,58 +418,85 @@ struct jet_file_info {
 #define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)
 
 /*
- * The one table of errno <-> JET error: X(JET name, JET value, errno).
- * The kernel fails with -errno; libjet maps it back with this table and
- * nowhere else. Each errno stands for one JET condition; a JET condition that
- * has two causes lists its second errno in JET_ERRNO_ALIASES.
+ * The one table of JET error <-> errno. The kernel fails with -errno; libjet
+ * maps each errno back to its JET error (libjet/errno_table.h) and nowhere
+ * else. Each errno stands for one JET condition.
  */
-#define JET_ERRNO_TABLE(X)						\
-	X(JET_errBackupInProgress,		-505,	EBUSY)		\
-	X(JET_errNoBackup,			-520,	ESRCH)		\
-	X(JET_errInvalidBackupSequence,		-521,	EPROTO)		\
-	X(JET_errBackupNotAllowedYet,		-523,	ENOTCONN)	\
-	X(JET_errMissingLogFile,		-528,	ENOLINK)	\
-	X(JET_errMissingFullBackup,		-560,	ENODATA)	\
-	X(JET_errMissingFileToBackup,		-569,	ENOMEDIUM)	\
-	X(JET_errLogFileNotCopied,		-616,	EINPROGRESS)	\
-	X(JET_errBackupAbortByServer,		-801,	ECANCELED)	\
-	X(JET_errTermInProgress,		-1000,	ESHUTDOWN)	\
-	X(JET_errFeatureNotAvailable,		-1001,	EOPNOTSUPP)	\
-	X(JET_errInvalidName,			-1002,	EILSEQ)		\
-	X(JET_errInvalidParameter,		-1003,	EINVAL)		\
-	X(JET_errOutOfMemory,			-1011,	ENOMEM)		\
-	X(JET_errDiskIO,			-1022,	EIO)		\
-	X(JET_errInvalidPath,			-1023,	ENAMETOOLONG)	\
-	X(JET_errNotInitialized,		-1029,	EUNATCH)	\
-	X(JET_errAlreadyInitialized,		-1030,	EALREADY)	\
-	X(JET_errFileAccessDenied,		-1032,	EACCES)		\
-	X(JET_errBufferTooSmall,		-1038,	ENOBUFS)	\
-	X(JET_errRunningInOneInstanceMode,	-1080,	EISCONN)	\
-	X(JET_errRunningInMultiInstanceMode,	-1081,	EMLINK)		\
-	X(JET_errSystemParamsAlreadySet,	-1082,	EROFS)		\
-	X(JET_errInstanceNameInUse,		-1086,	ENOTUNIQ)	\
-	X(JET_errDatabaseDuplicate,		-1201,	EEXIST)		\
-	X(JET_errDatabaseNotFound,		-1203,	ENXIO)		\
-	X(JET_errTooManyInstances,		-1214,	ENOSPC)		\
-	X(JET_errClientRequestToStopJetService,	-1329,	ECONNABORTED)	\
-	X(JET_errFileNotFound,			-1811,	ENOENT)
+/* JET_errBackupInProgress -505 */
+#define JET_ERRNO_BACKUP_IN_PROGRESS	EBUSY
+/* JET_errNoBackup -520 */
+#define JET_ERRNO_NO_BACKUP	ESRCH
+/* JET_errInvalidBackupSequence -521 */
+#define JET_ERRNO_INVALID_BACKUP_SEQUENCE	EPROTO
+/* JET_errBackupNotAllowedYet -523 */
+#define JET_ERRNO_BACKUP_NOT_ALLOWED_YET	ENOTCONN
+/* JET_errMissingLogFile -528 */
+#define JET_ERRNO_MISSING_LOG_FILE	ENOLINK
+/* JET_errMissingFullBackup -560 */
+#define JET_ERRNO_MISSING_FULL_BACKUP	ENODATA
+/* JET_errMissingFileToBackup -569 */
+#define JET_ERRNO_MISSING_FILE_TO_BACKUP	ENOMEDIUM
+/* JET_errLogFileNotCopied -616 */
+#define JET_ERRNO_LOG_FILE_NOT_COPIED	EINPROGRESS
+/* JET_errBackupAbortByServer -801 */
+#define JET_ERRNO_BACKUP_ABORT_BY_SERVER	ECANCELED
+/* JET_errTermInProgress -1000 */
+#define JET_ERRNO_TERM_IN_PROGRESS	ESHUTDOWN
+/* JET_errFeatureNotAvailable -1001 */
+#define JET_ERRNO_FEATURE_NOT_AVAILABLE	EOPNOTSUPP
+/* JET_errInvalidName -1002 */
+#define JET_ERRNO_INVALID_NAME	EILSEQ
+/* JET_errInvalidParameter -1003 */
+#define JET_ERRNO_INVALID_PARAMETER	EINVAL
+/* JET_errOutOfMemory -1011 */
+#define JET_ERRNO_OUT_OF_MEMORY	ENOMEM
+/* JET_errDiskIO -1022 */
+#define JET_ERRNO_DISK_IO	EIO
+/* JET_errInvalidPath -1023 */
+#define JET_ERRNO_INVALID_PATH	ENAMETOOLONG
+/* JET_errNotInitialized -1029 */
+#define JET_ERRNO_NOT_INITIALIZED	EUNATCH
+/* JET_errAlreadyInitialized -1030 */
+#define JET_ERRNO_ALREADY_INITIALIZED	EALREADY
+/* JET_errFileAccessDenied -1032 */
+#define JET_ERRNO_FILE_ACCESS_DENIED	EACCES
+/* JET_errBufferTooSmall -1038 */
+#define JET_ERRNO_BUFFER_TOO_SMALL	ENOBUFS
+/* JET_errRunningInOneInstanceMode -1080 */
+#define JET_ERRNO_RUNNING_IN_ONE_INSTANCE_MODE	EISCONN
+/* JET_errRunningInMultiInstanceMode -1081 */
+#define JET_ERRNO_RUNNING_IN_MULTI_INSTANCE_MODE	EMLINK
+/* JET_errSystemParamsAlreadySet -1082 */
+#define JET_ERRNO_SYSTEM_PARAMS_ALREADY_SET	EROFS
+/* JET_errInstanceNameInUse -1086 */
+#define JET_ERRNO_INSTANCE_NAME_IN_USE	ENOTUNIQ
+/* JET_errDatabaseDuplicate -1201 */
+#define JET_ERRNO_DATABASE_DUPLICATE	EEXIST
+/* JET_errDatabaseNotFound -1203 */
+#define JET_ERRNO_DATABASE_NOT_FOUND	ENXIO
+/* JET_errTooManyInstances -1214 */
+#define JET_ERRNO_TOO_MANY_INSTANCES	ENOSPC
+/* JET_errClientRequestToStopJetService -1329 */
+#define JET_ERRNO_CLIENT_REQUEST_TO_STOP_JET_SERVICE	ECONNABORTED
+/* JET_errFileNotFound -1811 */
+#define JET_ERRNO_FILE_NOT_FOUND	ENOENT
 
-/*
- * Second causes of a JET condition:
- *  EPERM   a capability is missing (EACCES: not the owner)
- *  EDQUOT  the per-user instance limit (ENOSPC: the module's limit)
- *  EBADFD  a descriptor that is not a regular file (ENAMETOOLONG: too long)
- *  ENOTDIR, ELOOP  libjet's open() of a path (ENOENT, ENAMETOOLONG)
- *  EBADF, EFAULT, ENOTTY  a bad descriptor, pointer or command
- */
-#define JET_ERRNO_ALIASES(X)						\
-	X(JET_errFileAccessDenied,		-1032,	EPERM)		\
-	X(JET_errTooManyInstances,		-1214,	EDQUOT)		\
-	X(JET_errInvalidPath,			-1023,	EBADFD)		\
-	X(JET_errInvalidPath,			-1023,	ELOOP)		\
-	X(JET_errFileNotFound,			-1811,	ENOTDIR)	\
-	X(JET_errInvalidParameter,		-1003,	EBADF)		\
-	X(JET_errInvalidParameter,		-1003,	EFAULT)		\
-	X(JET_errInvalidParameter,		-1003,	ENOTTY)
+/* Second causes of a JET condition, each with an errno of its own. */
+/* JET_errFileAccessDenied: a capability is missing */
+#define JET_ERRNO_FILE_ACCESS_DENIED_CAP	EPERM
+/* JET_errTooManyInstances: the per-user instance limit */
+#define JET_ERRNO_TOO_MANY_INSTANCES_USER	EDQUOT
+/* JET_errInvalidPath: a descriptor that is not a regular file */
+#define JET_ERRNO_INVALID_PATH_NOT_REGULAR	EBADFD
+/* JET_errInvalidPath: libjet's open() of a path */
+#define JET_ERRNO_INVALID_PATH_LOOP	ELOOP
+/* JET_errFileNotFound: libjet's open() of a path */
+#define JET_ERRNO_FILE_NOT_FOUND_NOT_DIR	ENOTDIR
+/* JET_errInvalidParameter: not a descriptor */
+#define JET_ERRNO_INVALID_PARAMETER_FD	EBADF
+/* JET_errInvalidParameter: a bad user pointer */
+#define JET_ERRNO_INVALID_PARAMETER_FAULT	EFAULT
+/* JET_errInvalidParameter: an unknown command */
+#define JET_ERRNO_INVALID_PARAMETER_COMMAND	ENOTTY
 
 #endif /* _UAPI_JET_IOCTL_H */
