@@ -8,7 +8,7 @@
 # Debian cloud kernel headers installed. KDIR=... overrides.
 KDIR ?= $(shell $(CURDIR)/selftests/vm/kdir.sh)
 
-all: module libjet selftests
+all: module libjet tools selftests
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { \
@@ -20,11 +20,17 @@ module:
 libjet:
 	$(MAKE) -C libjet
 
+tools: libjet
+	$(MAKE) -C libjet/tools
+
 selftests: libjet
 	$(MAKE) -C selftests
 
 check:
 	+@selftests/vm/check.sh check
+
+demo:
+	+@selftests/vm/demo.sh
 
 bench:
 	+@selftests/vm/check.sh bench
@@ -33,9 +39,60 @@ bench:
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
 
+# `make install`: the module (for KDIR's kernel), libjet, its headers and
+# pkg-config file, jetctl, jetdemo-server, the man pages and the udev rule.
+# DESTDIR stages it (no depmod, no ldconfig then); PREFIX (/usr/local) is
+# passed on to libjet's and the tools' own install.
+PREFIX ?= /usr/local
+UDEVRULESDIR ?= /lib/udev/rules.d
+KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)".*/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODULEDIR = /lib/modules/$(KRELEASE)/extra
+JET_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' \
+	$(CURDIR)/kmod/dkms.conf)
+DKMS_SRC = /usr/src/jet-$(JET_VERSION)
+
+install: module libjet tools
+	@test -n "$(KRELEASE)" || { echo "no kernel release in KDIR='$(KDIR)'"; exit 1; }
+	$(MAKE) -C libjet install PREFIX=$(PREFIX)
+	$(MAKE) -C libjet/tools install PREFIX=$(PREFIX)
+	install -D -m 644 kmod/jet.ko $(DESTDIR)$(MODULEDIR)/jet.ko
+	install -D -m 644 kmod/60-jet.rules $(DESTDIR)$(UDEVRULESDIR)/60-jet.rules
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+
+uninstall:
+	$(MAKE) -C libjet uninstall PREFIX=$(PREFIX)
+	$(MAKE) -C libjet/tools uninstall PREFIX=$(PREFIX)
+	rm -f $(DESTDIR)$(MODULEDIR)/jet.ko $(DESTDIR)$(UDEVRULESDIR)/60-jet.rules
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+
+# The module's source for DKMS, which rebuilds it for each new kernel.
+dkms-install:
+	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi
+	install -m 644 kmod/dkms.conf Kbuild $(DESTDIR)$(DKMS_SRC)/
+	install -m 644 kmod/Kbuild kmod/jet.h \
+		$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(DESTDIR)$(DKMS_SRC)/kmod/
+	install -m 644 uapi/jet_ioctl.h $(DESTDIR)$(DKMS_SRC)/uapi/
+	@if [ -n "$(DESTDIR)" ] || ! command -v dkms >/dev/null; then \
+		echo "sources in $(DESTDIR)$(DKMS_SRC); dkms add, build and install not run"; \
+	else \
+		set -ex; \
+		dkms status -m jet -v $(JET_VERSION) | grep -q . || \
+			dkms add -m jet -v $(JET_VERSION); \
+		dkms build -m jet -v $(JET_VERSION); \
+		dkms install -m jet -v $(JET_VERSION); \
+	fi
+
+dkms-uninstall:
+	-command -v dkms >/dev/null && [ -z "$(DESTDIR)" ] && \
+		dkms remove -m jet -v $(JET_VERSION) --all
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C libjet clean
+	-$(MAKE) -C libjet/tools clean
 	rm -rf build
 
-.PHONY: all module libjet selftests check bench sparse clean
+.PHONY: all module libjet tools selftests check demo bench sparse clean install \
+	uninstall dkms-install dkms-uninstall

@@ -31,13 +31,20 @@ step() {	# step OK|"what went wrong"
 	echo "# UNEXPECTED: $1"
 }
 
+# lines FILE: stdin to stdout and FILE, a whole line per write, so that the
+# server's lines (it writes to the same console) never land inside one of
+# them: jetctl writes a line to stderr in several pieces.
+lines() {
+	awk -v f="$1" '{ print; fflush(); print >f; fflush(f) }'
+}
+
 # run WANT CMD...: show the command, run it (output shown as it comes and
 # kept in $W/out), and check its exit status.
 run() {
 	want=$1
 	shift
 	echo "\$ $*"
-	{ "$@" 2>&1; echo $? >"$W/rc"; } | tee "$W/out"
+	{ "$@" 2>&1; echo $? >"$W/rc"; } | lines "$W/out"
 	read -r rc <"$W/rc"
 	[ "$rc" -ne 0 ] && echo "[exit status $rc]"
 	if [ "$rc" -eq "$want" ]; then
@@ -81,7 +88,14 @@ echo "# 1. The owner. jetdemo-server plays a database server: it creates the"
 echo "#    instance \"demo\", attaches a $DB_MIB MiB database and writes 4 KiB pages"
 echo "#    into it, each under a write-range lock (JetLockWriteRangeInstance),"
 echo "#    appending to a log that it closes and registers every 100 writes."
-echo "#    It limits backup reads to $THROTTLE/s (JetSetBackupThrottleInstance)."
+case $THROTTLE in
+*K) rate="${THROTTLE%K} KiB" ;;
+*M) rate="${THROTTLE%M} MiB" ;;
+*G) rate="${THROTTLE%G} GiB" ;;
+*) rate="$THROTTLE bytes" ;;
+esac
+echo "#    It limits backup reads to $rate a second"
+echo "#    (JetSetBackupThrottleInstance), so that a backup takes a few seconds."
 echo "\$ jetdemo-server --name demo --dir $SRV --db-size $DB_MIB" \
 	"--throttle $THROTTLE &"
 jetdemo-server --name demo --dir "$SRV" --db-size "$DB_MIB" \
@@ -104,6 +118,7 @@ echo
 echo "# 2. A full backup: the database, then the logs from the checkpoint on."
 echo "#    Progress comes as plain lines (this is not a terminal). --truncate"
 echo "#    lets the server delete the logs it no longer needs."
+run 0 mkdir /backup
 run 0 jetctl backup demo /backup/full --truncate
 expect "complete: 1 database, [1-9][0-9]* logs*," \
 	"the full backup did not say it copied the database and logs"
@@ -120,7 +135,7 @@ echo "\$ jetctl backup demo /backup/stopped &"
 {
 	jetctl backup demo /backup/stopped 2>&1
 	echo $? >"$W/rc2"
-} | tee "$W/stopped" &
+} | lines "$W/stopped" &
 backup=$!
 if wait_for "$W/stopped" "copying" 300; then
 	step ok
@@ -135,7 +150,7 @@ echo "\$ kill -USR1 $server        # jetdemo-server"
 kill -USR1 "$server"
 wait "$backup"
 read -r rc <"$W/rc2"
-echo "\$ echo \$?        # jetctl backup's exit status"
+echo "\$ wait %1; echo \$?        # jetctl backup's exit status"
 echo "$rc"
 if [ "$rc" -eq 3 ]; then
 	step ok
