@@ -15,7 +15,7 @@
  * Errors: calls return JET_errSuccess (0) or a negative JET_err* code. When
  * /dev/jet does not exist (the module is not loaded) every call that needs it
  * returns JET_errFeatureNotAvailable. Kernel errors are mapped by one table
- * (the uapi header's JET_ERRNO_TABLE); an errno it does not list becomes
+ * (the uapi header's JET_ERRNO_* defines); an errno it does not list becomes
  * JET_errDiskIO. JetErrorName() and JetErrorText() describe any code.
  *
  * Not in ESE: grbits are checked before anything happens, so an unknown bit

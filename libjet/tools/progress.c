@@ -128,7 +128,7 @@ void progress_update(struct progress *p, uint64_t done)
 
 void progress_end(struct progress *p, const char *what)
 {
-	char done[16], rate[16], took[16];
+	char done[16], rate[16], took[16], ratebuf[32] = "";
 	double now = jetctl_now();
 
 	if (!p->active)
@@ -136,16 +136,16 @@ void progress_end(struct progress *p, const char *what)
 	p->active = false;
 	if (p->quiet)
 		return;
-	if (p->tty)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "jetctl: %s %s: %s in %s", what, p->label,
-		jetctl_fmt_bytes(p->done, done, sizeof(done)),
-		jetctl_fmt_duration(now - p->start, took, sizeof(took)));
 	/* a rate over a few milliseconds means nothing */
 	if (now - p->start >= 0.05)
-		fprintf(stderr, " (%s/s)",
-			jetctl_fmt_bytes((uint64_t)rate_of(p, now), rate,
-					 sizeof(rate)));
-	fputc('\n', stderr);
+		snprintf(ratebuf, sizeof(ratebuf), " (%s/s)",
+			 jetctl_fmt_bytes((uint64_t)rate_of(p, now), rate,
+					  sizeof(rate)));
+	/* one write, so another process's output cannot land mid-line */
+	fprintf(stderr, "%sjetctl: %s %s: %s in %s%s\n",
+		p->tty ? "\r\033[K" : "", what, p->label,
+		jetctl_fmt_bytes(p->done, done, sizeof(done)),
+		jetctl_fmt_duration(now - p->start, took, sizeof(took)),
+		ratebuf);
 	fflush(stderr);
 }
