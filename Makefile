@@ -33,7 +33,7 @@ demo:
 	+@selftests/vm/demo.sh
 
 bench:
-	+@selftests/vm/check.sh bench
+	+@selftests/vm/check.sh bench; s=$$?; selftests/bench/report.sh || s=1; exit $$s
 
 # The kernel's own gates on the module: sparse on every file, W=1 warnings.
 sparse:
