@@ -114,6 +114,7 @@ static void jet_backup_finish(struct jet_backup *b)
 	b->ended = true;
 	jet_backup_fail(b, -ESRCH);
 	if (inst->backup == b) {
+		inst->last_bytes_read = atomic64_read(&b->bytes_read);
 		inst->backup = NULL;
 		jet_backup_put(b);
 	}
@@ -380,7 +381,7 @@ static long jet_name_list(struct jet_ctx *ctx, void *karg, void __user *uarg,
 	} else if (nm.size > arg->buf_size) {
 		ret = -ENOBUFS;
 	} else {
-		nm.buf = kvmalloc(nm.size, GFP_KERNEL_ACCOUNT);
+		nm.buf = kvmalloc(nm.size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (nm.buf)
 			jet_names_fill(&nm, inst, kind, set, count);
 		else
@@ -641,6 +642,7 @@ void jet_backup_detach(struct jet_instance *inst)
 		return;
 	if (b->err != -ECANCELED)
 		jet_backup_fail(b, -ECANCELED);
+	inst->last_bytes_read = atomic64_read(&b->bytes_read);
 	inst->backup = NULL;
 	jet_backup_put(b);
 }

@@ -10,12 +10,12 @@
  *
  * Reads copy in chunks of at most JET_CHUNK bytes, each passing the gate
  * (gate.c) first, so a stop, a pause, a throttle or an owner's range lock
- * takes effect between two chunks. Only the source is read while a chunk is
- * registered at the gate: into a kernel buffer for user memory (a fault on
- * the reader's buffer cannot hold up the owner's LOCK_RANGE), straight into
- * the pipe for splice. Splice is zero-copy: the pipe holds page-cache pages,
- * so bytes the owner rewrites later may show in what is still unread in the
- * pipe; read(2) copies a chunk while no lock covers it.
+ * takes effect between two chunks. A chunk is copied while it is registered
+ * at the gate, straight into the reader's buffer with page faults off (a
+ * fault cannot hold up the owner's LOCK_RANGE; the buffer is faulted in
+ * after the gate). splice(2) and sendfile(2) copy too: a pipe must never
+ * hold page-cache pages that the owner rewrites after its lock, or a backup
+ * could copy a torn page.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -29,19 +29,10 @@
 #include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
-#include <linux/version.h>
 
 #include "jet.h"
 
 #define JET_CHUNK	(256 * 1024)
-
-/*
- * Since 6.5 splice_read no longer goes through read_iter with an ITER_PIPE:
- * splice the source's pages ourselves.
- */
-#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
-#define JET_SPLICE_FROM_SOURCE
-#endif
 
 /* file->private_data: the struct jet_bfile comes first */
 struct jet_bfile_priv {
@@ -72,37 +63,70 @@ static void jet_bfile_mark_copied(struct jet_bfile *bf, loff_t pos)
 	WRITE_ONCE(b->copy_set[bf->copy_index].copied, true);
 }
 
+#ifndef JET_HAVE_COPY_SPLICE_READ
 /*
- * Read len bytes of the source at pos into buf (a kernel buffer) or, with
- * buf NULL, straight into to. Reads bypass O_DIRECT of the owner's file:
- * the page cache serves any offset and length.
+ * Before 6.5, splice hands our read_iter a pipe iterator, into which the
+ * source would lend its page-cache pages: copy through a kernel buffer
+ * instead, so the pipe holds this chunk's bytes, not pages the owner may
+ * rewrite once its range lock is gone.
+ */
+#define jet_bfile_splice_read	generic_file_splice_read
+static bool jet_iter_lends_pages(struct iov_iter *to)
+{
+	return iov_iter_is_pipe(to);
+}
+#else
+/* copy_splice_read() reads into fresh pages through our read_iter */
+#define jet_bfile_splice_read	copy_splice_read
+static bool jet_iter_lends_pages(struct iov_iter *to)
+{
+	return false;
+}
+#endif
+
+/*
+ * One chunk from the source at pos into to, while the chunk is at the gate.
+ * Page faults stay off: a fault on the reader's buffer must not hold up the
+ * owner's LOCK_RANGE; the caller faults the buffer in after the gate.
  */
 static ssize_t jet_source_read(struct jet_bfile *bf, loff_t pos, size_t len,
-			       void *buf, struct iov_iter *to)
+			       void *bounce, struct iov_iter *to)
 {
 	struct file *src = bf->src->file;
 	struct kiocb kiocb;
 	struct iov_iter kiter;
-	struct kvec kv;
+	struct kvec kv = { .iov_base = bounce, .iov_len = len };
 	size_t count;
 	ssize_t n;
 
 	init_sync_kiocb(&kiocb, src);
-	kiocb.ki_flags &= ~IOCB_DIRECT;
 	kiocb.ki_pos = pos;
-
-	if (buf) {
-		kv.iov_base = buf;
-		kv.iov_len = len;
+	if (bounce) {
 		iov_iter_kvec(&kiter, ITER_DEST, &kv, 1, len);
-		return vfs_iocb_iter_read(src, &kiocb, &kiter);
+		n = vfs_iocb_iter_read(src, &kiocb, &kiter);
+		return n > 0 ? copy_to_iter(bounce, n, to) : n;
 	}
-
 	count = iov_iter_count(to);
 	iov_iter_truncate(to, len);
+	pagefault_disable();
 	n = vfs_iocb_iter_read(src, &kiocb, to);
+	pagefault_enable();
 	iov_iter_reexpand(to, count - (n > 0 ? n : 0));
 	return n;
+}
+
+/*
+ * After a short chunk into user memory: fault the rest of the buffer in
+ * (outside the gate) and go on; -EFAULT when it cannot be, or after two
+ * tries without progress.
+ */
+static int jet_fault_in(struct iov_iter *to, int *tries)
+{
+	size_t len = min_t(size_t, iov_iter_count(to), JET_CHUNK);
+
+	if (++*tries > 2 || fault_in_iov_iter_writeable(to, len) == len)
+		return -EFAULT;
+	return 0;
 }
 
 static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -116,6 +140,7 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	size_t shorted = 0, room;
 	ssize_t copied = 0, ret;
 	void *bounce = NULL;
+	int tries = 0;
 
 	ret = READ_ONCE(b->err);
 	if (ret)
@@ -134,9 +159,9 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		shorted = iov_iter_count(to) - room;
 		iov_iter_truncate(to, room);
 	}
-	if (user_backed_iter(to)) {
+	if (jet_iter_lends_pages(to)) {
 		bounce = kvmalloc(min_t(size_t, iov_iter_count(to), JET_CHUNK),
-				  GFP_KERNEL);
+				  GFP_KERNEL | __GFP_NOWARN);
 		if (!bounce) {
 			ret = -ENOMEM;
 			goto out;
@@ -157,23 +182,27 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		}
 		n = jet_source_read(bf, pos, granted, bounce, to);
 		jet_gate_leave(bf, &rd, granted, n);
-		if (n > 0 && bounce) {
-			size_t c = copy_to_iter(bounce, n, to);
-
-			if (c < n)
-				ret = -EFAULT;
-			n = c;
+		if (n > 0) {
+			pos += n;
+			copied += n;
+			atomic64_add(n, &b->bytes_read);
+			tries = 0;
+		}
+		if (n < granted && (n > 0 || n == -EFAULT) && !bounce &&
+		    user_backed_iter(to) && iov_iter_count(to)) {
+			/* a fault in the reader's buffer, or the source's end */
+			ret = jet_fault_in(to, &tries);
+			if (ret)
+				break;
+			continue;
 		}
 		if (n <= 0) {
 			if (n < 0)
 				ret = n;
 			break;
 		}
-		pos += n;
-		copied += n;
-		atomic64_add(n, &b->bytes_read);
-		if (ret || n < granted)
-			break;	/* a fault, or the source ended early */
+		if (n < granted)
+			break;	/* the source ended early, or the pipe is full */
 	}
 out:
 	kvfree(bounce);
@@ -187,71 +216,6 @@ out:
 		jet_bfile_mark_copied(bf, pos);	/* 0 at the source's end */
 	return ret;
 }
-
-#ifdef JET_SPLICE_FROM_SOURCE
-/*
- * Splice the source's pages into the pipe chunk by chunk, each through the
- * gate. An O_DIRECT source goes through read_iter instead, which reads it
- * buffered.
- */
-static ssize_t jet_bfile_splice_read(struct file *file, loff_t *ppos,
-				     struct pipe_inode_info *pipe, size_t len,
-				     unsigned int flags)
-{
-	struct jet_bfile *bf = &jet_priv(file)->bf;
-	struct file *src = bf->src->file;
-	bool nonblock = file->f_flags & O_NONBLOCK;
-	loff_t pos = *ppos;
-	ssize_t copied = 0, ret;
-
-	ret = READ_ONCE(bf->backup->err);
-	if (ret)
-		return ret;
-	if (pos < 0)
-		return -EINVAL;
-	if (pos >= bf->size) {
-		jet_bfile_mark_copied(bf, pos);
-		return 0;
-	}
-	if (src->f_flags & O_DIRECT)
-		return copy_splice_read(file, ppos, pipe, len, flags);
-
-	len = min_t(u64, len, bf->size - pos);
-	while (len) {
-		struct jet_range rd;
-		loff_t spos = pos;
-		long granted;
-		ssize_t n;
-
-		granted = jet_gate_enter(bf, pos, min_t(size_t, len, JET_CHUNK),
-					 nonblock || copied, &rd);
-		if (granted < 0) {
-			ret = granted;
-			break;
-		}
-		n = vfs_splice_read(src, &spos, pipe, granted, flags);
-		jet_gate_leave(bf, &rd, granted, n);
-		if (n <= 0) {
-			ret = n;
-			break;
-		}
-		pos += n;
-		len -= n;
-		copied += n;
-		atomic64_add(n, &bf->backup->bytes_read);
-		if (n < granted)
-			break;	/* the pipe is full, or the source ended */
-	}
-	if (copied) {
-		*ppos = pos;
-		jet_bfile_mark_copied(bf, pos);
-		return copied;
-	}
-	if (!ret)
-		jet_bfile_mark_copied(bf, pos);
-	return ret;
-}
-#endif
 
 /* lseek within [0, size] */
 static loff_t jet_bfile_llseek(struct file *file, loff_t offset, int whence)
@@ -288,8 +252,13 @@ static long jet_bfile_ioctl(struct file *file, unsigned int cmd,
 	struct jet_bfile *bf = &jet_priv(file)->bf;
 	struct jet_file_info info;
 
-	if (cmd != JET_FILE_IOC_INFO)
+	/* as on /dev/jet: unknown command -ENOTTY, a wrong size -EINVAL */
+	if (_IOC_TYPE(cmd) != JET_IOC_MAGIC ||
+	    _IOC_NR(cmd) != _IOC_NR(JET_FILE_IOC_INFO) ||
+	    _IOC_DIR(cmd) != _IOC_DIR(JET_FILE_IOC_INFO))
 		return -ENOTTY;
+	if (_IOC_SIZE(cmd) != sizeof(info))
+		return -EINVAL;
 
 	memset(&info, 0, sizeof(info));
 	info.instance = bf->backup->inst_id;
@@ -330,12 +299,7 @@ static int jet_bfile_release(struct inode *inode, struct file *file)
 static const struct file_operations jet_bfile_fops = {
 	.owner = THIS_MODULE,
 	.read_iter = jet_bfile_read_iter,
-#ifdef JET_SPLICE_FROM_SOURCE
 	.splice_read = jet_bfile_splice_read,
-#else
-	/* an ITER_PIPE through read_iter: the source's pages, no copy */
-	.splice_read = generic_file_splice_read,
-#endif
 	.llseek = jet_bfile_llseek,
 	.poll = jet_bfile_poll,
 	.unlocked_ioctl = jet_bfile_ioctl,

@@ -89,18 +89,20 @@ long jet_ioc_get_truncate_event(struct jet_ctx *ctx, void *karg,
 		list_del(&ev->node);
 	spin_unlock(&ctx->events_lock);
 
+	/* instance 0: none queued */
 	memset(te, 0, sizeof(*te));
-	if (!ev)
-		return 0;	/* instance 0: none queued */
-
-	te->instance = ev->inst_id;
-	te->first_generation = ev->first;
-	te->last_generation = ev->last;
+	if (ev) {
+		te->instance = ev->inst_id;
+		te->first_generation = ev->first;
+		te->last_generation = ev->last;
+	}
 	/* written here so that a bad pointer does not lose the event */
 	if (copy_to_user(uarg, te, sizeof(*te))) {
-		spin_lock(&ctx->events_lock);
-		list_add(&ev->node, &ctx->events);
-		spin_unlock(&ctx->events_lock);
+		if (ev) {
+			spin_lock(&ctx->events_lock);
+			list_add(&ev->node, &ctx->events);
+			spin_unlock(&ctx->events_lock);
+		}
 		return -EFAULT;
 	}
 	kfree(ev);

@@ -48,10 +48,14 @@ static int jet_path_dup(u64 uptr, char **out)
  * The kernel's own reference to the owner's descriptor: a file open for
  * reading (-EACCES) that is a regular file we can stream (-EBADFD), which
  * rules out directories, pipes, sockets, devices, /dev/jet and backup fds.
+ *
+ * An O_DIRECT descriptor is opened again, buffered, with the credentials
+ * it was opened with: backup reads and splices come at any offset and
+ * length, which only the page cache serves.
  */
 static int jet_source_get(int fd, struct file **out)
 {
-	struct file *f;
+	struct file *f, *buffered;
 
 	f = fget(fd);
 	if (!f)
@@ -63,6 +67,14 @@ static int jet_source_get(int fd, struct file **out)
 	if (!S_ISREG(file_inode(f)->i_mode) || !f->f_op->read_iter) {
 		fput(f);
 		return -EBADFD;
+	}
+	if (f->f_flags & O_DIRECT) {
+		buffered = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE |
+				       (f->f_flags & O_NOATIME), f->f_cred);
+		fput(f);
+		if (IS_ERR(buffered))
+			return PTR_ERR(buffered);
+		f = buffered;
 	}
 	*out = f;
 	return 0;

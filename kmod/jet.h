@@ -43,7 +43,7 @@ struct jet_ctx {
 	unsigned int ninstances;
 	struct list_head backups;	/* begun here, by jet_backup.ctx_node */
 
-	spinlock_t events_lock;
+	spinlock_t events_lock;		/* events; taken in poll() */
 	struct list_head events;	/* struct jet_event, FIFO */
 	wait_queue_head_t events_wq;	/* poll() on /dev/jet */
 };
@@ -76,6 +76,7 @@ struct jet_instance {
 	u32 service_bits;		/* JET_SERVICE_* recorded */
 	bool service_stopped;		/* StopService(All): sticky to term */
 	struct jet_backup *backup;	/* running (maybe stopped) backup */
+	u64 last_bytes_read;		/* of the backup that ended last */
 	struct list_head locks;		/* owner's write-range locks */
 	u64 next_lock_id;
 
@@ -134,8 +135,9 @@ struct jet_backup {
 	/*
 	 * 0 while running; else the negative errno every backup read and call
 	 * now fails with: -ECANCELED (stopped), -ECONNABORTED (service
-	 * stopped), -ESRCH (ended). Written under inst->gate_lock, followed by
-	 * a wake-up of inst->gate_wq; read with READ_ONCE.
+	 * stopped), -ESRCH (ended). Written under inst->mutex and
+	 * inst->gate_lock, followed by a wake-up of inst->gate_wq; read with
+	 * READ_ONCE.
 	 */
 	int err;
 };
@@ -201,7 +203,11 @@ void jet_backups_release_ctx(struct jet_ctx *ctx);
 /* term, under inst->mutex: stop the running backup and detach it */
 void jet_backup_detach(struct jet_instance *inst);
 
-/* stop.c: set b->err (if still 0, or always for -ESRCH) and wake readers */
+/*
+ * stop.c, under inst->mutex: set b->err (an ended backup's -ESRCH stays;
+ * callers check b->err first when an earlier failure must stand) and wake
+ * the instance's gate
+ */
 void jet_backup_fail(struct jet_backup *b, int err);
 
 /* gate.c: a read's way through the gate (waits, then marks it copying) */
@@ -246,7 +252,7 @@ long jet_ioc_attach_db(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_detach_db(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_set_checkpoint(struct jet_ctx *ctx, void *karg,
-			   void __user *uarg);
+			    void __user *uarg);
 /* gate.c */
 long jet_ioc_set_throttle(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_lock_range(struct jet_ctx *ctx, void *karg, void __user *uarg);

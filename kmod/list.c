@@ -83,6 +83,7 @@ static void jet_fill_state(struct jet_ctx *ctx, struct jet_instance *inst,
 	st->service_bits = inst->service_bits;
 	st->db_count = inst->ndbs;
 	st->log_count = inst->nlogs;
+	st->bytes_read = inst->last_bytes_read;
 	if (b) {
 		st->bytes_read = atomic64_read(&b->bytes_read);
 		st->phase = b->phase;
