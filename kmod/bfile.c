@@ -18,6 +18,7 @@
  * could copy a torn page.
  */
 #include <linux/anon_inodes.h>
+#include <linux/bvec.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
@@ -66,21 +67,51 @@ static void jet_bfile_mark_copied(struct jet_bfile *bf, loff_t pos)
 #ifndef JET_HAVE_COPY_SPLICE_READ
 /*
  * Before 6.5, splice hands our read_iter a pipe iterator, into which the
- * source would lend its page-cache pages: copy through a kernel buffer
- * instead, so the pipe holds this chunk's bytes, not pages the owner may
- * rewrite once its range lock is gone.
+ * source would lend its page-cache pages. Take fresh pages from the pipe
+ * instead and let the source copy into them: the pipe then holds this
+ * chunk's bytes, not pages the owner may rewrite once its range lock is gone.
  */
 #define jet_bfile_splice_read	generic_file_splice_read
-static bool jet_iter_lends_pages(struct iov_iter *to)
+#define jet_iter_is_pipe(i)	iov_iter_is_pipe(i)
+#define JET_PIPE_PAGES		16
+
+static ssize_t jet_source_read_pipe(struct kiocb *kiocb, size_t len,
+				    struct iov_iter *to)
 {
-	return iov_iter_is_pipe(to);
+	struct page *pages[JET_PIPE_PAGES];
+	struct bio_vec bv[JET_PIPE_PAGES];
+	struct iov_iter kiter;
+	size_t start, left;
+	ssize_t got, n;
+	int i, np;
+
+	got = iov_iter_get_pages2(to, pages, len, JET_PIPE_PAGES, &start);
+	if (got <= 0)
+		return got;
+	np = DIV_ROUND_UP(start + got, PAGE_SIZE);
+	for (i = 0, left = got; i < np; i++) {
+		bv[i].bv_page = pages[i];
+		bv[i].bv_offset = i ? 0 : start;
+		bv[i].bv_len = min_t(size_t, left, PAGE_SIZE - bv[i].bv_offset);
+		left -= bv[i].bv_len;
+	}
+	iov_iter_bvec(&kiter, ITER_DEST, bv, np, got);
+	n = vfs_iocb_iter_read(kiocb->ki_filp, kiocb, &kiter);
+	for (i = 0; i < np; i++)
+		put_page(pages[i]);
+	/* give back to the pipe what the source did not fill */
+	if (n < got)
+		iov_iter_revert(to, got - max_t(ssize_t, n, 0));
+	return n;
 }
 #else
 /* copy_splice_read() reads into fresh pages through our read_iter */
 #define jet_bfile_splice_read	copy_splice_read
-static bool jet_iter_lends_pages(struct iov_iter *to)
+#define jet_iter_is_pipe(i)	false
+static ssize_t jet_source_read_pipe(struct kiocb *kiocb, size_t len,
+				    struct iov_iter *to)
 {
-	return false;
+	return -EINVAL;
 }
 #endif
 
@@ -90,26 +121,20 @@ static bool jet_iter_lends_pages(struct iov_iter *to)
  * owner's LOCK_RANGE; the caller faults the buffer in after the gate.
  */
 static ssize_t jet_source_read(struct jet_bfile *bf, loff_t pos, size_t len,
-			       void *bounce, struct iov_iter *to)
+			       struct iov_iter *to)
 {
-	struct file *src = bf->src->file;
 	struct kiocb kiocb;
-	struct iov_iter kiter;
-	struct kvec kv = { .iov_base = bounce, .iov_len = len };
 	size_t count;
 	ssize_t n;
 
-	init_sync_kiocb(&kiocb, src);
+	init_sync_kiocb(&kiocb, bf->src->file);
 	kiocb.ki_pos = pos;
-	if (bounce) {
-		iov_iter_kvec(&kiter, ITER_DEST, &kv, 1, len);
-		n = vfs_iocb_iter_read(src, &kiocb, &kiter);
-		return n > 0 ? copy_to_iter(bounce, n, to) : n;
-	}
+	if (jet_iter_is_pipe(to))
+		return jet_source_read_pipe(&kiocb, len, to);
 	count = iov_iter_count(to);
 	iov_iter_truncate(to, len);
 	pagefault_disable();
-	n = vfs_iocb_iter_read(src, &kiocb, to);
+	n = vfs_iocb_iter_read(bf->src->file, &kiocb, to);
 	pagefault_enable();
 	iov_iter_reexpand(to, count - (n > 0 ? n : 0));
 	return n;
@@ -139,7 +164,6 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	loff_t pos = iocb->ki_pos;
 	size_t shorted = 0, room;
 	ssize_t copied = 0, ret;
-	void *bounce = NULL;
 	int tries = 0;
 
 	ret = READ_ONCE(b->err);
@@ -159,15 +183,6 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		shorted = iov_iter_count(to) - room;
 		iov_iter_truncate(to, room);
 	}
-	if (jet_iter_lends_pages(to)) {
-		bounce = kvmalloc(min_t(size_t, iov_iter_count(to), JET_CHUNK),
-				  GFP_KERNEL | __GFP_NOWARN);
-		if (!bounce) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-
 	while (iov_iter_count(to)) {
 		size_t len = min_t(size_t, iov_iter_count(to), JET_CHUNK);
 		struct jet_range rd;
@@ -180,7 +195,7 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			ret = granted;
 			break;
 		}
-		n = jet_source_read(bf, pos, granted, bounce, to);
+		n = jet_source_read(bf, pos, granted, to);
 		jet_gate_leave(bf, &rd, granted, n);
 		if (n > 0) {
 			pos += n;
@@ -188,7 +203,7 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			atomic64_add(n, &b->bytes_read);
 			tries = 0;
 		}
-		if (n < granted && (n > 0 || n == -EFAULT) && !bounce &&
+		if (n < granted && (n > 0 || n == -EFAULT) &&
 		    user_backed_iter(to) && iov_iter_count(to)) {
 			/* a fault in the reader's buffer, or the source's end */
 			ret = jet_fault_in(to, &tries);
@@ -204,8 +219,6 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		if (n < granted)
 			break;	/* the source ended early, or the pipe is full */
 	}
-out:
-	kvfree(bounce);
 	iov_iter_reexpand(to, iov_iter_count(to) + shorted);
 	if (copied) {
 		iocb->ki_pos = pos;
