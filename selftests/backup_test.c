@@ -243,29 +243,6 @@ static void own_stop(struct owner *o)
 
 /* ---- small helpers ---- */
 
-static uint32_t seed_of(unsigned int n)
-{
-	const char *s = getenv("JET_SEED");
-
-	return (s ? (uint32_t)strtoul(s, NULL, 0) : 1) * 7919u + n;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	if (dir[0])
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static uint64_t file_size(const char *path)
 {
 	struct stat st;
@@ -362,20 +339,6 @@ static long backup_copy(JET_INSTANCE inst, const char *name, unsigned long cb,
 		TH_LOG("digest of %s", src);				\
 } while (0)
 
-#define EXPECT_JET(want, call) do {					\
-	long __err = (call);						\
-	EXPECT_EQ((long)(want), __err)					\
-		TH_LOG("%s: got %s, want %s", #call,			\
-		       JetErrorName(__err), JetErrorName(want));	\
-} while (0)
-
-#define ASSERT_JET(want, call) do {					\
-	long __err = (call);						\
-	ASSERT_EQ((long)(want), __err)					\
-		TH_LOG("%s: got %s, want %s", #call,			\
-		       JetErrorName(__err), JetErrorName(want));	\
-} while (0)
-
 static void get_state(struct __test_metadata *_metadata, JET_INSTANCE inst,
 		      JET_INSTANCE_STATE *st)
 {
@@ -388,15 +351,8 @@ static void expect_same_state(struct __test_metadata *_metadata,
 			      const JET_INSTANCE_STATE *a,
 			      const JET_INSTANCE_STATE *b)
 {
-	EXPECT_EQ(a->flags, b->flags);
-	EXPECT_EQ(a->phase, b->phase);
-	EXPECT_EQ(a->db_count, b->db_count);
-	EXPECT_EQ(a->log_count, b->log_count);
-	EXPECT_EQ(a->newest_log, b->newest_log);
-	EXPECT_EQ(a->checkpoint, b->checkpoint);
-	EXPECT_EQ(a->open_files, b->open_files);
+	EXPECT_SAME_STATE(a, b);
 	EXPECT_EQ(a->bytes_read, b->bytes_read);
-	EXPECT_EQ(a->throttle, b->throttle);
 }
 
 #define EXPECT_UNCHANGED(inst, before) do {				\
@@ -404,17 +360,6 @@ static void expect_same_state(struct __test_metadata *_metadata,
 	get_state(_metadata, inst, &__now);				\
 	expect_same_state(_metadata, before, &__now);			\
 } while (0)
-
-/* Waits for one byte on a pipe; the byte, or -1 after ms. */
-static int wait_byte(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
-
-	if (poll(&p, 1, ms) != 1 || read(fd, &c, 1) != 1)
-		return -1;
-	return (unsigned char)c;
-}
 
 /* ---- the fixture: an owner with one instance, not yet initialised ---- */
 
@@ -451,7 +396,7 @@ FIXTURE_SETUP(backup)
 FIXTURE_TEARDOWN(backup)
 {
 	own_stop(&self->own);
-	rm_tree(self->dir);
+	jt_rm_tree(self->dir);
 }
 
 /* Size of log generation g: not a multiple of anything. */
@@ -475,12 +420,12 @@ static void setup_owner(struct __test_metadata *_metadata,
 	ASSERT_JET(0, own_call(o, OWN_INIT, NULL, 0, 0, NULL));
 	if (db_size) {
 		ASSERT_JET(0, own_call(o, OWN_MKFILE, self->db, db_size,
-				       seed_of(0), NULL));
+				       jt_seed_of(0), NULL));
 		ASSERT_JET(0, own_call(o, OWN_ATTACH, self->db, 0, 0, NULL));
 	}
 	for (g = first; g && g <= last; g++) {
 		ASSERT_JET(0, own_call(o, OWN_MKFILE, self->log[g],
-				       log_size(g), seed_of(g), NULL));
+				       log_size(g), jt_seed_of(g), NULL));
 		ASSERT_JET(0, own_call(o, OWN_ADD_LOG, self->log[g], g, 0,
 				       NULL));
 	}
@@ -494,7 +439,7 @@ static void add_log(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(backup) *self, int g)
 {
 	ASSERT_JET(0, own_call(&self->own, OWN_MKFILE, self->log[g],
-			       log_size(g), seed_of(g), NULL));
+			       log_size(g), jt_seed_of(g), NULL));
 	ASSERT_JET(0, own_call(&self->own, OWN_ADD_LOG, self->log[g], g, 0,
 			       NULL));
 }
@@ -1048,7 +993,7 @@ static int other_agent(JET_INSTANCE inst, int tell, int hold)
 		c = 'f';
 	if (write(tell, &c, 1) != 1)
 		return 2;
-	if (wait_byte(hold, 20000) < 0)
+	if (jt_wait_byte(hold, 20000) < 0)
 		return 3;
 	return JetEndExternalBackupInstance2(inst, JET_bitBackupEndAbort) ?
 		4 : 0;
@@ -1070,7 +1015,7 @@ TEST_F(backup, backup_of_another_agent_is_backup_in_progress)
 	ASSERT_LE(0, pid);
 	if (!pid)
 		_exit(other_agent(self->inst, tell[1], hold[0]));
-	ASSERT_EQ('b', wait_byte(tell[0], 10000));
+	ASSERT_EQ('b', jt_wait_byte(tell[0], 10000));
 
 	get_state(_metadata, self->inst, &before);
 	EXPECT_TRUE(before.flags & JET_INSTANCE_STATE_BACKUP);
@@ -1577,7 +1522,7 @@ static int blocked_agent(JET_INSTANCE inst, const char *db, int tell, int go)
 		return 10;
 	if (JetOpenFileInstance(inst, db, &hf, &lo, &hi))
 		return 11;
-	if (write(tell, "o", 1) != 1 || wait_byte(go, 20000) != 'g')
+	if (write(tell, "o", 1) != 1 || jt_wait_byte(go, 20000) != 'g')
 		return 12;
 	do {
 		if (JetReadFileInstance(inst, hf, buf, sizeof(buf), &got))
@@ -1642,7 +1587,7 @@ static pid_t start_blocked_agent(struct __test_metadata *_metadata,
 		_exit(blocked_agent(self->inst, self->db, tell[1], go[0]));
 	close(tell[1]);
 	close(go[0]);
-	if (pid < 0 || wait_byte(tell[0], 10000) != 'o') {
+	if (pid < 0 || jt_wait_byte(tell[0], 10000) != 'o') {
 		if (pid > 0)
 			jt_wait_child(pid, 0);
 		return -1;
@@ -1783,7 +1728,7 @@ TEST_F(backup, owner_killed_wakes_agent_blocked_in_read)
 	ASSERT_LE(0, pid);
 	if (!pid)
 		_exit(agent_sees_owner_die(self->inst, self->db, tell[1]));
-	ASSERT_EQ('o', wait_byte(tell[0], 10000));
+	ASSERT_EQ('o', jt_wait_byte(tell[0], 10000));
 	usleep(300 * 1000);
 	ASSERT_EQ(0, waitpid(pid, NULL, WNOHANG)) TH_LOG("not blocked");
 

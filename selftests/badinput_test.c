@@ -32,11 +32,6 @@ struct env {
 	char names[8192];	/* a buffer for the name lists */
 };
 
-static int raw_open(void)
-{
-	return open(JET_DEV, O_RDWR | O_CLOEXEC);
-}
-
 static int ctx_mode(int fd)
 {
 	struct jet_query q = { 0 };
@@ -53,35 +48,16 @@ struct snap {
 
 static int snap_take(struct env *e, struct snap *s)
 {
-	unsigned int cap = 65536;
-	int fd = raw_open(), ret;
+	struct jt_list l;
+	int ret;
 
 	memset(s, 0, sizeof(*s));
-	if (fd < 0)
-		return -errno;
 	s->mode = ctx_mode(e->fd);
 	s->fresh_mode = ctx_mode(e->fresh);
-	for (;;) {
-		struct jet_list l = { 0 };
-
-		s->buf = calloc(1, cap);
-		if (!s->buf) {
-			ret = -ENOMEM;
-			break;
-		}
-		l.buf = (uintptr_t)s->buf;
-		l.buf_size = cap;
-		ret = jt_ioctl(fd, JET_IOC_LIST_INSTANCES, &l);
-		if (ret == -ENOBUFS) {
-			free(s->buf);
-			cap = l.size > cap ? l.size + 4096 : cap * 2;
-			continue;
-		}
-		s->count = l.count;
-		s->size = l.size;
-		break;
-	}
-	close(fd);
+	ret = jt_list_read(&l, 65536);
+	s->count = l.count;
+	s->size = l.size;
+	s->buf = l.buf;
 	return ret;
 }
 
@@ -110,16 +86,6 @@ static bool snap_same(const struct snap *a, const struct snap *b)
 				      __r, strerror(-__r), #err);	\
 } while (0)
 
-static int open_file(const char *path, size_t size, uint32_t seed)
-{
-	int ret = jt_make_file(path, size, seed);
-
-	if (ret)
-		return ret;
-	ret = open(path, O_RDONLY | O_CLOEXEC);
-	return ret < 0 ? -errno : ret;
-}
-
 static void env_setup(struct __test_metadata *_metadata, struct env *e)
 {
 	struct jet_enable_multi em = { 0 };
@@ -137,18 +103,18 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e)
 	snprintf(e->db2, sizeof(e->db2), "/tmp/jt-bad-%d-2.db", pid);
 	snprintf(e->log, sizeof(e->log), "/tmp/jt-bad-%d-1.log", pid);
 	snprintf(e->log2, sizeof(e->log2), "/tmp/jt-bad-%d-2.log", pid);
-	e->dbfd = open_file(e->db, FILE_SIZE, 1);
+	e->dbfd = jt_open_new_file(e->db, FILE_SIZE, 1);
 	ASSERT_LE(0, e->dbfd);
-	e->db2fd = open_file(e->db2, FILE_SIZE, 2);
+	e->db2fd = jt_open_new_file(e->db2, FILE_SIZE, 2);
 	ASSERT_LE(0, e->db2fd);
-	e->logfd = open_file(e->log, 4096, 3);
+	e->logfd = jt_open_new_file(e->log, 4096, 3);
 	ASSERT_LE(0, e->logfd);
-	e->log2fd = open_file(e->log2, 4096, 4);
+	e->log2fd = jt_open_new_file(e->log2, 4096, 4);
 	ASSERT_LE(0, e->log2fd);
 
-	e->fd = raw_open();
+	e->fd = jt_raw_open();
 	ASSERT_LE(0, e->fd);
-	e->fresh = raw_open();
+	e->fresh = jt_raw_open();
 	ASSERT_LE(0, e->fresh);
 	ASSERT_EQ(0, jt_ioctl(e->fd, JET_IOC_ENABLE_MULTI, &em));
 	c.name = (uintptr_t)e->name;
@@ -964,7 +930,7 @@ TEST_F(dev, failed_creates_and_inits_leave_no_instance)
 	ASSERT_EQ(0, snap_take(&self->e, &before));
 	/* many contexts, each failing in another way, then closed */
 	for (i = 0; i < 16; i++) {
-		fd = raw_open();
+		fd = jt_raw_open();
 		ASSERT_LE(0, fd);
 		c.name = (uintptr_t)end;
 		EXPECT_ERRNO(EFAULT,

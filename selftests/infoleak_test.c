@@ -107,21 +107,6 @@ static bool untouched(struct __test_metadata *_metadata, const char *what,
 
 /* ---- the world ---- */
 
-static int raw_open(void)
-{
-	return open(JET_DEV, O_RDWR | O_CLOEXEC);
-}
-
-static int open_new_file(const char *path, size_t size, uint32_t seed)
-{
-	int ret = jt_make_file(path, size, seed);
-
-	if (ret)
-		return ret;
-	ret = open(path, O_RDONLY | O_CLOEXEC);
-	return ret < 0 ? -errno : ret;
-}
-
 static void env_setup(struct __test_metadata *_metadata, struct env *e)
 {
 	struct jet_enable_multi em = { 0 };
@@ -145,21 +130,21 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e)
 	e->db_size[1] = DB2_SIZE;
 	for (i = 0; i < 2; i++) {
 		snprintf(e->db[i], sizeof(e->db[i]), "%s/db%d.edb", e->dir, i);
-		e->dbfd[i] = open_new_file(e->db[i], e->db_size[i], i + 1);
+		e->dbfd[i] = jt_open_new_file(e->db[i], e->db_size[i], i + 1);
 		ASSERT_LE(0, e->dbfd[i]);
 	}
 	for (i = 0; i < NLOGS; i++) {
 		snprintf(e->log[i], sizeof(e->log[i]), "%s/edb%05X.log",
 			 e->dir, i + 1);
-		e->logfd[i] = open_new_file(e->log[i], LOG_SIZE, 10 + i);
+		e->logfd[i] = jt_open_new_file(e->log[i], LOG_SIZE, 10 + i);
 		ASSERT_LE(0, e->logfd[i]);
 	}
 
-	e->owner = raw_open();
+	e->owner = jt_raw_open();
 	ASSERT_LE(0, e->owner);
-	e->agent = raw_open();
+	e->agent = jt_raw_open();
 	ASSERT_LE(0, e->agent);
-	e->one = raw_open();
+	e->one = jt_raw_open();
 	ASSERT_LE(0, e->one);
 
 	ASSERT_EQ(0, jt_ioctl(e->owner, JET_IOC_ENABLE_MULTI, &em));
@@ -342,7 +327,7 @@ TEST_F(leak, query_writes_the_whole_struct_and_nothing_after)
 	/* a NoSet context's mode is 0, written as such */
 	memset(q, PAT, sizeof(*q) + TAIL);
 	{
-		int fd = raw_open();
+		int fd = jt_raw_open();
 
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, jt_ioctl(fd, JET_IOC_QUERY, q));
@@ -360,7 +345,7 @@ TEST_F(leak, create_writes_only_the_handle)
 	struct jet_create *c = pat_buf(sizeof(*c)), want;
 	struct jet_get_state gs = { 0 };
 	char name[64];
-	int fd = raw_open();
+	int fd = jt_raw_open();
 
 	ASSERT_NE(NULL, c);
 	ASSERT_LE(0, fd);
@@ -391,7 +376,7 @@ TEST_F(leak, init_writes_only_the_handle)
 	struct jet_create c = { 0 };
 	struct jet_init *in = pat_buf(sizeof(*in)), want;
 	char name[64];
-	int fd = raw_open(), fd2 = raw_open();
+	int fd = jt_raw_open(), fd2 = jt_raw_open();
 
 	ASSERT_NE(NULL, in);
 	ASSERT_LE(0, fd);

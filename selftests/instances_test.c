@@ -24,23 +24,7 @@
 
 #define CHILD_MS	20000
 
-#define PARAM_DIR	"/sys/module/jet/parameters/"
-
 /* ---- helpers ---- */
-
-#define EXPECT_JET(expected, call) do {					\
-	JET_ERR __got = (call);						\
-	EXPECT_EQ((JET_ERR)(expected), __got)				\
-		TH_LOG("%s -> %s, expected %s", #call,			\
-		       JetErrorName(__got), JetErrorName(expected));	\
-} while (0)
-
-#define ASSERT_JET(expected, call) do {					\
-	JET_ERR __got = (call);						\
-	ASSERT_EQ((JET_ERR)(expected), __got)				\
-		TH_LOG("%s -> %s, expected %s", #call,			\
-		       JetErrorName(__got), JetErrorName(expected));	\
-} while (0)
 
 /* In a forked child: report the failed check and exit 1. */
 #define CHILD_CHECK(cond) do {						\
@@ -103,62 +87,14 @@ static int ctx_mode(void)
 	return (int)q.mode;
 }
 
-static int raw_open(void)
-{
-	return open(JET_DEV, O_RDWR | O_CLOEXEC);
-}
-
-/*
- * Every instance on the system as JET_IOC_LIST_INSTANCES returns it, read
- * through a context of its own (so no record says "mine").
- */
-struct ilist {
-	char *buf;
-	unsigned int size;
-	unsigned int count;
-};
-
-static int ilist_read(struct ilist *l)
-{
-	unsigned int cap = 4096;
-	int fd = raw_open(), ret;
-
-	memset(l, 0, sizeof(*l));
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		struct jet_list req = { 0 };
-
-		l->buf = calloc(1, cap);
-		if (!l->buf) {
-			ret = -ENOMEM;
-			break;
-		}
-		req.buf = (uintptr_t)l->buf;
-		req.buf_size = cap;
-		ret = jt_ioctl(fd, JET_IOC_LIST_INSTANCES, &req);
-		if (ret == -ENOBUFS) {
-			free(l->buf);
-			l->buf = NULL;
-			cap = req.size > cap ? req.size + 4096 : cap * 2;
-			continue;
-		}
-		l->size = req.size;
-		l->count = req.count;
-		break;
-	}
-	close(fd);
-	return ret;
-}
-
-static void ilist_free(struct ilist *l)
+static void ilist_free(struct jt_list *l)
 {
 	free(l->buf);
 	l->buf = NULL;
 }
 
 static const struct jet_instance_record *
-ilist_next(const struct ilist *l, unsigned int *off)
+ilist_next(const struct jt_list *l, unsigned int *off)
 {
 	const struct jet_instance_record *r;
 
@@ -173,7 +109,7 @@ ilist_next(const struct ilist *l, unsigned int *off)
 }
 
 static const struct jet_instance_record *
-ilist_find(const struct ilist *l, uint64_t id)
+ilist_find(const struct jt_list *l, uint64_t id)
 {
 	const struct jet_instance_record *r;
 	unsigned int off = 0;
@@ -192,8 +128,8 @@ static const char *rec_name(const struct jet_instance_record *r)
 /* Is id listed right now? 1, 0, or -errno. */
 static int listed(uint64_t id)
 {
-	struct ilist l;
-	int ret = ilist_read(&l);
+	struct jt_list l;
+	int ret = jt_list_read(&l, 4096);
 
 	if (!ret)
 		ret = ilist_find(&l, id) != NULL;
@@ -204,8 +140,8 @@ static int listed(uint64_t id)
 /* Live instances right now, or -errno. */
 static int live_count(void)
 {
-	struct ilist l;
-	int ret = ilist_read(&l);
+	struct jt_list l;
+	int ret = jt_list_read(&l, 4096);
 
 	if (!ret)
 		ret = (int)l.count;
@@ -219,9 +155,9 @@ static uint64_t unknown_handle(void)
 	const struct jet_instance_record *r;
 	uint64_t max = 0;
 	unsigned int off = 0;
-	struct ilist l;
+	struct jt_list l;
 
-	if (!ilist_read(&l))
+	if (!jt_list_read(&l, 4096))
 		while ((r = ilist_next(&l, &off)))
 			if (r->state.instance > max)
 				max = r->state.instance;
@@ -235,13 +171,13 @@ static uint64_t unknown_handle(void)
  */
 struct snap {
 	int mode;
-	struct ilist list;
+	struct jt_list list;
 };
 
 static int snap_take(struct snap *s)
 {
 	s->mode = ctx_mode();
-	return ilist_read(&s->list);
+	return jt_list_read(&s->list, 4096);
 }
 
 static bool snap_same(const struct snap *a, const struct snap *b)
@@ -261,32 +197,13 @@ static bool snap_same(const struct snap *a, const struct snap *b)
 	ilist_free(&__after.list);					\
 } while (0)
 
-/* Module parameters. */
-static int param_read(const char *name, unsigned int *v)
-{
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*v = (unsigned int)strtoul(buf, NULL, 10);
-	return 0;
-}
-
+/* Sets a module parameter: 0 or -errno. */
 static int param_write(const char *name, unsigned int v)
 {
 	char path[128], buf[32];
 	int fd, n, ret = 0;
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	snprintf(path, sizeof(path), JT_PARAM_DIR "%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -584,16 +501,16 @@ TEST(instance_name_is_unique_across_processes)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		JET_INSTANCE mine = 0, child;
-		struct ilist a, b;
+		struct jt_list a, b;
 
-		CHILD_CHECK(ilist_read(&a) == 0);
+		CHILD_CHECK(jt_list_read(&a, 4096) == 0);
 		CHILD_JET(JET_errInstanceNameInUse,
 			  JetCreateInstance(&mine, name));
 		CHILD_JET(JET_errInstanceNameInUse,
 			  JetCreateInstance2(&mine, name, "display", 0));
 		CHILD_CHECK(mine == 0);
 		CHILD_CHECK(ctx_mode() == JET_MODE_NOSET);
-		CHILD_CHECK(ilist_read(&b) == 0);
+		CHILD_CHECK(jt_list_read(&b, 4096) == 0);
 		CHILD_CHECK(a.size == b.size &&
 			    !memcmp(a.buf, b.buf, a.size));
 		/* a different name is fine */
@@ -676,13 +593,13 @@ TEST(names_of_name_max_bytes_are_accepted)
 	char name[JET_NAME_MAX + 1], display[JET_NAME_MAX + 1];
 	const struct jet_instance_record *r;
 	JET_INSTANCE inst;
-	struct ilist l;
+	struct jt_list l;
 
 	long_name(name, JET_NAME_MAX, 'n');
 	long_name(display, JET_NAME_MAX, 'd');
 	ASSERT_JET(JET_errSuccess,
 		   JetCreateInstance2(&inst, name, display, 0));
-	ASSERT_EQ(0, ilist_read(&l));
+	ASSERT_EQ(0, jt_list_read(&l, 4096));
 	r = ilist_find(&l, inst);
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(JET_NAME_MAX + 1U, r->name_size);
@@ -781,8 +698,8 @@ FIXTURE(limit) {
 
 FIXTURE_SETUP(limit)
 {
-	ASSERT_EQ(0, param_read("max_instances", &self->max));
-	ASSERT_EQ(0, param_read("max_instances_per_user", &self->per_user));
+	ASSERT_EQ(0, jt_param_read("max_instances", &self->max));
+	ASSERT_EQ(0, jt_param_read("max_instances_per_user", &self->per_user));
 	self->saved = true;
 }
 
@@ -806,7 +723,7 @@ TEST_F(limit, module_instance_limit_gives_too_many_instances)
 	live = live_count();
 	ASSERT_LE(0, live);
 	ASSERT_EQ(0, param_write("max_instances", live + 2));
-	ASSERT_EQ(0, param_read("max_instances", &v));
+	ASSERT_EQ(0, jt_param_read("max_instances", &v));
 	ASSERT_EQ((unsigned int)live + 2, v);
 
 	ASSERT_JET(JET_errSuccess, JetCreateInstance(&a, NULL));
@@ -818,7 +735,7 @@ TEST_F(limit, module_instance_limit_gives_too_many_instances)
 	EXPECT_UNCHANGED(before);
 
 	/* the kernel's own answer, and QUERY reports the limit */
-	fd = raw_open();
+	fd = jt_raw_open();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, jt_ioctl(fd, JET_IOC_QUERY, &q));
 	EXPECT_EQ((unsigned int)live + 2, q.max_instances);
@@ -872,7 +789,7 @@ static int user_child(struct chan *c, int create, bool over)
 {
 	JET_INSTANCE inst = 0, x = 0;
 	struct jet_create cr = { 0 };
-	struct ilist a, b;
+	struct jt_list a, b;
 	uint64_t word;
 	int i, fd;
 
@@ -884,11 +801,11 @@ static int user_child(struct chan *c, int create, bool over)
 		CHILD_JET(JET_errSuccess, JetCreateInstance(&inst, name));
 	}
 	if (over) {
-		CHILD_CHECK(ilist_read(&a) == 0);
+		CHILD_CHECK(jt_list_read(&a, 4096) == 0);
 		CHILD_JET(JET_errTooManyInstances,
 			  JetCreateInstance(&x, "jt-user-over"));
 		CHILD_CHECK(x == 0);
-		fd = raw_open();
+		fd = jt_raw_open();
 		CHILD_CHECK(fd >= 0);
 		i = jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, &cr);
 		if (i != -EDQUOT)
@@ -896,7 +813,7 @@ static int user_child(struct chan *c, int create, bool over)
 				i, -EDQUOT);
 		CHILD_CHECK(i == -EDQUOT);
 		close(fd);
-		CHILD_CHECK(ilist_read(&b) == 0);
+		CHILD_CHECK(jt_list_read(&b, 4096) == 0);
 		CHILD_CHECK(a.size == b.size &&
 			    !memcmp(a.buf, b.buf, a.size));
 	}
@@ -1254,14 +1171,14 @@ TEST(term_by_non_owner_is_file_access_denied)
 			JET_bitTermStopBackup, JET_bitTermDirty,
 		};
 		JET_INSTANCE mine;
-		struct ilist a, b;
+		struct jt_list a, b;
 		unsigned int i;
 
 		/* in NoSet, and in MultiInst, handles name any instance */
-		CHILD_CHECK(ilist_read(&a) == 0);
+		CHILD_CHECK(jt_list_read(&a, 4096) == 0);
 		CHILD_JET(JET_errFileAccessDenied, JetTerm(inst));
 		CHILD_CHECK(ctx_mode() == JET_MODE_NOSET);
-		CHILD_CHECK(ilist_read(&b) == 0);
+		CHILD_CHECK(jt_list_read(&b, 4096) == 0);
 		CHILD_CHECK(a.size == b.size && !memcmp(a.buf, b.buf, a.size));
 		CHILD_JET(JET_errSuccess, JetCreateInstance(&mine, NULL));
 		for (i = 0; i < ARRAY_SIZE(grbits); i++)
@@ -1853,9 +1770,9 @@ FIXTURE(raw) {
 
 FIXTURE_SETUP(raw)
 {
-	self->fd = raw_open();
+	self->fd = jt_raw_open();
 	ASSERT_LE(0, self->fd);
-	self->fd2 = raw_open();
+	self->fd2 = jt_raw_open();
 	ASSERT_LE(0, self->fd2);
 	make_name(self->name, sizeof(self->name), "raw");
 }
@@ -1871,30 +1788,6 @@ static int raw_mode(int fd)
 	struct jet_query q = { 0 };
 
 	return ioctl(fd, JET_IOC_QUERY, &q) ? -errno : (int)q.mode;
-}
-
-static int raw_create(int fd, const char *name, const char *display,
-		      uint64_t *inst)
-{
-	struct jet_create c = {
-		.name = (uintptr_t)name,
-		.display_name = (uintptr_t)display,
-	};
-	int ret = jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, &c);
-
-	if (inst)
-		*inst = c.instance;
-	return ret;
-}
-
-static int raw_init(int fd, uint64_t inst, uint32_t flags, uint64_t *out)
-{
-	struct jet_init in = { .instance = inst, .flags = flags };
-	int ret = jt_ioctl(fd, JET_IOC_INIT, &in);
-
-	if (out)
-		*out = in.instance;
-	return ret;
 }
 
 static int raw_term(int fd, uint64_t inst, uint32_t grbit)
@@ -1913,7 +1806,7 @@ static int raw_enable(int fd)
 
 TEST_F(raw, enable_multi_in_one_instance_mode_is_eisconn)
 {
-	ASSERT_EQ(0, raw_init(self->fd, 0, 0, NULL));
+	ASSERT_EQ(0, jt_raw_init(self->fd, 0, 0, NULL));
 	EXPECT_ROW(EISCONN, JET_errRunningInOneInstanceMode,
 		   raw_enable(self->fd));
 	EXPECT_EQ(JET_MODE_ONEINST, raw_mode(self->fd));
@@ -1924,10 +1817,10 @@ TEST_F(raw, create_in_one_instance_mode_is_eisconn)
 	uint64_t inst = 0;
 	int count;
 
-	ASSERT_EQ(0, raw_init(self->fd, 0, JET_INIT_NO_HANDLE, NULL));
+	ASSERT_EQ(0, jt_raw_init(self->fd, 0, JET_INIT_NO_HANDLE, NULL));
 	count = live_count();
 	EXPECT_ROW(EISCONN, JET_errRunningInOneInstanceMode,
-		   raw_create(self->fd, self->name, NULL, &inst));
+		   jt_raw_create(self->fd, self->name, NULL, &inst));
 	EXPECT_EQ(count, live_count());
 }
 
@@ -1945,7 +1838,7 @@ TEST_F(raw, init_without_handle_in_multi_instance_mode_is_emlink)
 	ASSERT_EQ(0, raw_enable(self->fd));
 	count = live_count();
 	EXPECT_ROW(EMLINK, JET_errRunningInMultiInstanceMode,
-		   raw_init(self->fd, 0, JET_INIT_NO_HANDLE, NULL));
+		   jt_raw_init(self->fd, 0, JET_INIT_NO_HANDLE, NULL));
 	EXPECT_EQ(count, live_count());
 }
 
@@ -1954,10 +1847,10 @@ TEST_F(raw, duplicate_name_is_enotuniq)
 	uint64_t a, b = 0;
 	int count;
 
-	ASSERT_EQ(0, raw_create(self->fd, self->name, NULL, &a));
+	ASSERT_EQ(0, jt_raw_create(self->fd, self->name, NULL, &a));
 	count = live_count();
 	EXPECT_ROW(ENOTUNIQ, JET_errInstanceNameInUse,
-		   raw_create(self->fd2, self->name, NULL, &b));
+		   jt_raw_create(self->fd2, self->name, NULL, &b));
 	EXPECT_EQ(JET_MODE_NOSET, raw_mode(self->fd2));
 	EXPECT_EQ(count, live_count());
 }
@@ -1967,12 +1860,12 @@ TEST_F(raw, second_unnamed_instance_is_enotuniq)
 	uint64_t a, b = 0;
 	int count;
 
-	ASSERT_EQ(0, raw_create(self->fd, NULL, NULL, &a));
+	ASSERT_EQ(0, jt_raw_create(self->fd, NULL, NULL, &a));
 	count = live_count();
 	EXPECT_ROW(ENOTUNIQ, JET_errInstanceNameInUse,
-		   raw_create(self->fd, NULL, NULL, &b));
+		   jt_raw_create(self->fd, NULL, NULL, &b));
 	EXPECT_ROW(ENOTUNIQ, JET_errInstanceNameInUse,
-		   raw_create(self->fd, "", NULL, &b));
+		   jt_raw_create(self->fd, "", NULL, &b));
 	EXPECT_EQ(count, live_count());
 }
 
@@ -1989,19 +1882,19 @@ TEST_F(raw, bad_names_are_eilseq)
 
 	/* over-long instance or display names: not a path error */
 	EXPECT_ROW(EILSEQ, JET_errInvalidName,
-		   raw_create(self->fd, name, NULL, &inst));
+		   jt_raw_create(self->fd, name, NULL, &inst));
 	EXPECT_ROW(EILSEQ, JET_errInvalidName,
-		   raw_create(self->fd, huge, NULL, &inst));
+		   jt_raw_create(self->fd, huge, NULL, &inst));
 	EXPECT_ROW(EILSEQ, JET_errInvalidName,
-		   raw_create(self->fd, self->name, name, &inst));
+		   jt_raw_create(self->fd, self->name, name, &inst));
 	EXPECT_ROW(EILSEQ, JET_errInvalidName,
-		   raw_create(self->fd, "ctl\x01", NULL, &inst));
+		   jt_raw_create(self->fd, "ctl\x01", NULL, &inst));
 	EXPECT_ROW(EILSEQ, JET_errInvalidName,
-		   raw_create(self->fd, self->name, "ctl\x1f", &inst));
+		   jt_raw_create(self->fd, self->name, "ctl\x1f", &inst));
 	EXPECT_EQ(JET_MODE_NOSET, raw_mode(self->fd));
 	EXPECT_EQ(count, live_count());
 	/* the boundary itself is fine */
-	EXPECT_EQ(0, raw_create(self->fd, ok, ok, &inst));
+	EXPECT_EQ(0, jt_raw_create(self->fd, ok, ok, &inst));
 	EXPECT_NE(0U, inst);
 }
 
@@ -2010,16 +1903,16 @@ TEST_F(raw, second_init_is_ealready)
 	uint64_t one, multi;
 
 	/* OneInst */
-	ASSERT_EQ(0, raw_init(self->fd, 0, 0, &one));
+	ASSERT_EQ(0, jt_raw_init(self->fd, 0, 0, &one));
 	EXPECT_ROW(EALREADY, JET_errAlreadyInitialized,
-		   raw_init(self->fd, 0, 0, NULL));
+		   jt_raw_init(self->fd, 0, 0, NULL));
 	EXPECT_ROW(EALREADY, JET_errAlreadyInitialized,
-		   raw_init(self->fd, one, JET_INIT_NO_HANDLE, NULL));
+		   jt_raw_init(self->fd, one, JET_INIT_NO_HANDLE, NULL));
 	/* MultiInst */
-	ASSERT_EQ(0, raw_create(self->fd2, NULL, NULL, &multi));
-	ASSERT_EQ(0, raw_init(self->fd2, multi, 0, NULL));
+	ASSERT_EQ(0, jt_raw_create(self->fd2, NULL, NULL, &multi));
+	ASSERT_EQ(0, jt_raw_init(self->fd2, multi, 0, NULL));
 	EXPECT_ROW(EALREADY, JET_errAlreadyInitialized,
-		   raw_init(self->fd2, multi, 0, NULL));
+		   jt_raw_init(self->fd2, multi, 0, NULL));
 }
 
 TEST_F(raw, zero_or_unknown_handle_is_einval)
@@ -2028,15 +1921,15 @@ TEST_F(raw, zero_or_unknown_handle_is_einval)
 	uint64_t inst, bogus = unknown_handle();
 	int count;
 
-	ASSERT_EQ(0, raw_create(self->fd, NULL, NULL, &inst));
+	ASSERT_EQ(0, jt_raw_create(self->fd, NULL, NULL, &inst));
 	count = live_count();
 	EXPECT_ROW(EINVAL, JET_errInvalidParameter, raw_term(self->fd, 0, 0));
 	EXPECT_ROW(EINVAL, JET_errInvalidParameter,
 		   raw_term(self->fd, bogus, JET_TERM_ABRUPT));
 	EXPECT_ROW(EINVAL, JET_errInvalidParameter,
-		   raw_init(self->fd, 0, 0, NULL));
+		   jt_raw_init(self->fd, 0, 0, NULL));
 	EXPECT_ROW(EINVAL, JET_errInvalidParameter,
-		   raw_init(self->fd, bogus, 0, NULL));
+		   jt_raw_init(self->fd, bogus, 0, NULL));
 	EXPECT_ROW(EINVAL, JET_errInvalidParameter,
 		   jt_ioctl(self->fd, JET_IOC_GET_STATE, &gs));
 	gs.instance = bogus;
@@ -2050,13 +1943,13 @@ TEST_F(raw, non_owner_term_and_init_are_eacces)
 {
 	uint64_t inst, mine;
 
-	ASSERT_EQ(0, raw_create(self->fd, self->name, NULL, &inst));
+	ASSERT_EQ(0, jt_raw_create(self->fd, self->name, NULL, &inst));
 	EXPECT_ROW(EACCES, JET_errFileAccessDenied,
 		   raw_term(self->fd2, inst, JET_TERM_ABRUPT));
 	EXPECT_EQ(JET_MODE_NOSET, raw_mode(self->fd2));
-	ASSERT_EQ(0, raw_create(self->fd2, NULL, NULL, &mine));
+	ASSERT_EQ(0, jt_raw_create(self->fd2, NULL, NULL, &mine));
 	EXPECT_ROW(EACCES, JET_errFileAccessDenied,
-		   raw_init(self->fd2, inst, 0, NULL));
+		   jt_raw_init(self->fd2, inst, 0, NULL));
 	EXPECT_ROW(EACCES, JET_errFileAccessDenied,
 		   raw_term(self->fd2, inst, JET_TERM_COMPLETE));
 	EXPECT_EQ(1, listed(inst));
@@ -2067,7 +1960,7 @@ TEST_F(raw, get_state_of_any_instance_is_allowed)
 	struct jet_get_state gs = { 0 };
 	uint64_t inst;
 
-	ASSERT_EQ(0, raw_create(self->fd, self->name, NULL, &inst));
+	ASSERT_EQ(0, jt_raw_create(self->fd, self->name, NULL, &inst));
 	gs.instance = inst;
 	ASSERT_EQ(0, jt_ioctl(self->fd2, JET_IOC_GET_STATE, &gs));
 	EXPECT_EQ(inst, gs.state.instance);

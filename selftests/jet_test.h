@@ -14,6 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,12 +31,29 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 
 #include "../libjet/jet.h"
 #include "../uapi/jet_ioctl.h"
 #include "../libjet/errno_table.h"
 
 #define JET_DEV "/dev/jet"
+#define JT_PARAM_DIR "/sys/module/jet/parameters/"
+
+/* A JET_ERR check that logs both codes by name, not just as numbers. */
+#define EXPECT_JET(want, expr) do {					\
+	long __got = (expr);						\
+	EXPECT_EQ((long)(want), __got)					\
+		TH_LOG("%s: got %s (%ld), want %s", #expr,		\
+		       JetErrorName(__got), __got, JetErrorName(want));	\
+} while (0)
+
+#define ASSERT_JET(want, expr) do {					\
+	long __got = (expr);						\
+	ASSERT_EQ((long)(want), __got)					\
+		TH_LOG("%s: got %s (%ld), want %s", #expr,		\
+		       JetErrorName(__got), __got, JetErrorName(want));	\
+} while (0)
 
 /* Monotonic time in nanoseconds. */
 static inline uint64_t jt_now_ns(void)
@@ -163,5 +183,207 @@ static inline int jt_become(uid_t uid, gid_t gid, uint32_t keep)
 		return -errno;
 	return 0;
 }
+
+/* A raw /dev/jet descriptor, for tests that bypass libjet. */
+static inline int jt_raw_open(void)
+{
+	return open(JET_DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* CREATE_INSTANCE without libjet; display may be NULL, inst too. */
+static inline int jt_raw_create(int fd, const char *name, const char *display,
+				uint64_t *inst)
+{
+	struct jet_create c = {
+		.name = (uintptr_t)name,
+		.display_name = (uintptr_t)display,
+	};
+	int ret = jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, &c);
+
+	if (inst)
+		*inst = c.instance;
+	return ret;
+}
+
+/* INIT without libjet; out (may be NULL) gets the instance the module used. */
+static inline int jt_raw_init(int fd, uint64_t inst, uint32_t flags,
+			      uint64_t *out)
+{
+	struct jet_init in = { .instance = inst, .flags = flags };
+	int ret = jt_ioctl(fd, JET_IOC_INIT, &in);
+
+	if (out)
+		*out = in.instance;
+	return ret;
+}
+
+/* Makes a file of size pattern bytes and opens it read-only: fd or -errno. */
+static inline int jt_open_new_file(const char *path, size_t size,
+				   uint32_t seed)
+{
+	int ret = jt_make_file(path, size, seed);
+
+	if (ret)
+		return ret;
+	ret = open(path, O_RDONLY | O_CLOEXEC);
+	return ret < 0 ? -errno : ret;
+}
+
+/* Reads module parameter name as a number: 0 or -errno. */
+static inline int jt_param_read(const char *name, unsigned int *v)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), JT_PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	*v = (unsigned int)strtoul(buf, NULL, 10);
+	return 0;
+}
+
+/* Per-test seed, so a run can be repeated with JET_SEED=n. */
+static inline uint32_t jt_seed_of(unsigned int n)
+{
+	const char *s = getenv("JET_SEED");
+
+	return (s ? (uint32_t)strtoul(s, NULL, 0) : 1) * 7919u + n;
+}
+
+/* nftw callback for jt_rm_tree: removes whatever it is shown. */
+static inline int jt_rm_one(const char *path, const struct stat *st, int flag,
+			    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Removes a test's scratch directory; an empty name means none was made. */
+static inline void jt_rm_tree(const char *dir)
+{
+	if (dir[0])
+		nftw(dir, jt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Waits for one byte from an owner on a pipe; the byte, or -1 after ms. */
+static inline int jt_wait_byte(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, ms) != 1 || read(fd, &c, 1) != 1)
+		return -1;
+	return (unsigned char)c;
+}
+
+/*
+ * Futex words in shared memory, for an owner and readers in other
+ * processes: they only grow, and every store wakes all waiters.
+ */
+static inline uint32_t jt_word_get(uint32_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_SEQ_CST);
+}
+
+static inline void jt_word_set(uint32_t *w, uint32_t v)
+{
+	__atomic_store_n(w, v, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* A jt_now_ns() deadline ms from now. */
+static inline uint64_t jt_deadline_in(int ms)
+{
+	return jt_now_ns() + (uint64_t)ms * 1000000ull;
+}
+
+/* Waits until *w >= v; 0 or -ETIMEDOUT. Sleeps 100 ms at most per round. */
+static inline int jt_word_wait(uint32_t *w, uint32_t v, uint64_t deadline)
+{
+	for (;;) {
+		uint32_t cur = jt_word_get(w);
+		uint64_t now = jt_now_ns(), left;
+		struct timespec ts;
+
+		if (cur >= v)
+			return 0;
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		left = deadline - now;
+		if (left > 100000000ull)
+			left = 100000000ull;
+		ts.tv_sec = left / 1000000000ull;
+		ts.tv_nsec = left % 1000000000ull;
+		syscall(SYS_futex, w, FUTEX_WAIT, cur, &ts, NULL, 0);
+	}
+}
+
+/* Every instance on the system as JET_IOC_LIST_INSTANCES returns it. */
+struct jt_list {
+	char *buf;
+	unsigned int size;
+	unsigned int count;
+};
+
+/*
+ * Reads the whole instance list through a context of its own (so no record
+ * says "mine"), growing the buffer from cap bytes until it fits: 0 or -errno.
+ */
+static inline int jt_list_read(struct jt_list *l, unsigned int cap)
+{
+	int fd = jt_raw_open(), ret;
+
+	memset(l, 0, sizeof(*l));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		struct jet_list req = { 0 };
+
+		l->buf = calloc(1, cap);
+		if (!l->buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		req.buf = (uintptr_t)l->buf;
+		req.buf_size = cap;
+		ret = jt_ioctl(fd, JET_IOC_LIST_INSTANCES, &req);
+		if (ret == -ENOBUFS) {
+			free(l->buf);
+			l->buf = NULL;
+			cap = req.size > cap ? req.size + 4096 : cap * 2;
+			continue;
+		}
+		l->size = req.size;
+		l->count = req.count;
+		break;
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Checks that a refused call changed none of the instance state the owner
+ * tests share; callers check their extra fields themselves.
+ */
+#define EXPECT_SAME_STATE(a, b) do {					\
+	EXPECT_EQ((a)->flags, (b)->flags);				\
+	EXPECT_EQ((a)->phase, (b)->phase);				\
+	EXPECT_EQ((a)->db_count, (b)->db_count);			\
+	EXPECT_EQ((a)->log_count, (b)->log_count);			\
+	EXPECT_EQ((a)->newest_log, (b)->newest_log);			\
+	EXPECT_EQ((a)->checkpoint, (b)->checkpoint);			\
+	EXPECT_EQ((a)->open_files, (b)->open_files);			\
+	EXPECT_EQ((a)->throttle, (b)->throttle);			\
+} while (0)
 
 #endif /* JET_TEST_H */

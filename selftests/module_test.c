@@ -15,32 +15,12 @@
 #include "kselftest_harness.h"
 #include "jet_test.h"
 
-#define PARAM_DIR	"/sys/module/jet/parameters/"
 #define DEFAULT_MAX_INSTANCES	1024U
 #define CHILD_MS	20000
 
 static bool module_loaded(void)
 {
 	return access("/sys/module/jet", F_OK) == 0;
-}
-
-static int param_read(const char *name, unsigned int *v)
-{
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*v = (unsigned int)strtoul(buf, NULL, 10);
-	return 0;
 }
 
 /* delete_module(2) as rmmod does it, without waiting: 0 or -errno */
@@ -112,8 +92,8 @@ TEST(query_reports_abi_version_limits_and_mode)
 		  q.features & (JET_FEATURE_INSTANCES | JET_FEATURE_BACKUP |
 				JET_FEATURE_STOP));
 	/* the limits are the module parameters */
-	ASSERT_EQ(0, param_read("max_instances", &max));
-	ASSERT_EQ(0, param_read("max_instances_per_user", &per_user));
+	ASSERT_EQ(0, jt_param_read("max_instances", &max));
+	ASSERT_EQ(0, jt_param_read("max_instances_per_user", &per_user));
 	EXPECT_EQ(max, q.max_instances);
 	EXPECT_EQ(per_user, q.max_instances_per_user);
 	TH_LOG("abi %u features %#x max_instances %u per user %u",
@@ -165,8 +145,8 @@ static void mod_setup(struct __test_metadata *_metadata, struct modctx *m)
 		ASSERT_EQ(0, access(m->ko, R_OK))
 			TH_LOG("JET_KO=%s: %s", m->ko, strerror(errno));
 	ASSERT_TRUE(module_loaded());
-	ASSERT_EQ(0, param_read("max_instances", &max));
-	ASSERT_EQ(0, param_read("max_instances_per_user", &per_user));
+	ASSERT_EQ(0, jt_param_read("max_instances", &max));
+	ASSERT_EQ(0, jt_param_read("max_instances_per_user", &per_user));
 	snprintf(m->params, sizeof(m->params),
 		 "max_instances=%u max_instances_per_user=%u", max, per_user);
 }
@@ -457,9 +437,9 @@ TEST_F(module, parameters_given_at_insert_are_reported)
 	ASSERT_EQ(0, do_insmod(self->m.ko,
 			       "max_instances=7 max_instances_per_user=3"));
 	ASSERT_TRUE(wait_dev(true, 5000));
-	EXPECT_EQ(0, param_read("max_instances", &v));
+	EXPECT_EQ(0, jt_param_read("max_instances", &v));
 	EXPECT_EQ(7U, v);
-	EXPECT_EQ(0, param_read("max_instances_per_user", &v));
+	EXPECT_EQ(0, jt_param_read("max_instances_per_user", &v));
 	EXPECT_EQ(3U, v);
 	fd = open(JET_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);

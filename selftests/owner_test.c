@@ -24,43 +24,6 @@
 #define LOG_SIZE	8000
 #define LIST_MAX	65536
 
-#define EXPECT_JET(want, call) do {					\
-	long __err = (call);						\
-	EXPECT_EQ((long)(want), __err)					\
-		TH_LOG("%s: got %s, want %s", #call,			\
-		       JetErrorName(__err), JetErrorName(want));	\
-} while (0)
-
-#define ASSERT_JET(want, call) do {					\
-	long __err = (call);						\
-	ASSERT_EQ((long)(want), __err)					\
-		TH_LOG("%s: got %s, want %s", #call,			\
-		       JetErrorName(__err), JetErrorName(want));	\
-} while (0)
-
-static uint32_t seed_of(unsigned int n)
-{
-	const char *s = getenv("JET_SEED");
-
-	return (s ? (uint32_t)strtoul(s, NULL, 0) : 1) * 7919u + n;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	if (dir[0])
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void get_state(struct __test_metadata *_metadata, JET_INSTANCE inst,
 		      JET_INSTANCE_STATE *st)
 {
@@ -68,56 +31,15 @@ static void get_state(struct __test_metadata *_metadata, JET_INSTANCE inst,
 	ASSERT_JET(0, JetGetInstanceStateInstance(inst, st));
 }
 
-/* The failed call changed nothing the state shows. */
-static void expect_same_state(struct __test_metadata *_metadata,
-			      const JET_INSTANCE_STATE *a,
-			      const JET_INSTANCE_STATE *b)
-{
-	EXPECT_EQ(a->flags, b->flags);
-	EXPECT_EQ(a->phase, b->phase);
-	EXPECT_EQ(a->db_count, b->db_count);
-	EXPECT_EQ(a->log_count, b->log_count);
-	EXPECT_EQ(a->newest_log, b->newest_log);
-	EXPECT_EQ(a->checkpoint, b->checkpoint);
-	EXPECT_EQ(a->open_files, b->open_files);
-	EXPECT_EQ(a->throttle, b->throttle);
-}
-
 #define EXPECT_UNCHANGED(inst, before) do {				\
 	JET_INSTANCE_STATE __now;					\
 	get_state(_metadata, inst, &__now);				\
-	expect_same_state(_metadata, before, &__now);			\
+	EXPECT_SAME_STATE(before, &__now);				\
 } while (0)
-
-static int wait_byte(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
-
-	if (poll(&p, 1, ms) != 1 || read(fd, &c, 1) != 1)
-		return -1;
-	return (unsigned char)c;
-}
 
 /* ---- raw /dev/jet contexts ---- */
 
-static int raw_create(int fd, const char *name, __u64 *id)
-{
-	struct jet_create c = { .name = (uintptr_t)name };
-	int ret = jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, &c);
-
-	*id = c.instance;
-	return ret;
-}
-
-static int raw_init(int fd, __u64 id)
-{
-	struct jet_init i = { .instance = id };
-
-	return jt_ioctl(fd, JET_IOC_INIT, &i);
-}
-
-static int raw_attach(int fd, __u64 id, const char *name, int dfd)
+static int raw_attach(int fd, uint64_t id, const char *name, int dfd)
 {
 	struct jet_attach a = {
 		.instance = id,
@@ -128,7 +50,7 @@ static int raw_attach(int fd, __u64 id, const char *name, int dfd)
 	return jt_ioctl(fd, JET_IOC_ATTACH_DB, &a);
 }
 
-static int raw_detach(int fd, __u64 id, const char *name, int dfd)
+static int raw_detach(int fd, uint64_t id, const char *name, int dfd)
 {
 	struct jet_attach a = {
 		.instance = id,
@@ -139,7 +61,8 @@ static int raw_detach(int fd, __u64 id, const char *name, int dfd)
 	return jt_ioctl(fd, JET_IOC_DETACH_DB, &a);
 }
 
-static int raw_add_log(int fd, __u64 id, const char *name, __u64 gen, int dfd)
+static int raw_add_log(int fd, uint64_t id, const char *name, uint64_t gen,
+		       int dfd)
 {
 	struct jet_add_log l = {
 		.instance = id,
@@ -153,13 +76,13 @@ static int raw_add_log(int fd, __u64 id, const char *name, __u64 gen, int dfd)
 
 /* A raw context owning one instance, initialised if init. */
 static void raw_instance(struct __test_metadata *_metadata, const char *name,
-			 int init, int *fd, __u64 *id)
+			 int init, int *fd, uint64_t *id)
 {
 	*fd = open(JET_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, *fd) TH_LOG("open %s: %s", JET_DEV, strerror(errno));
-	ASSERT_EQ(0, raw_create(*fd, name, id));
+	ASSERT_EQ(0, jt_raw_create(*fd, name, NULL, id));
 	if (init)
-		ASSERT_EQ(0, raw_init(*fd, *id));
+		ASSERT_EQ(0, jt_raw_init(*fd, *id, 0, NULL));
 }
 
 /* ---- a backup agent in a child process ---- */
@@ -177,7 +100,7 @@ static int holder_main(JET_INSTANCE inst, int tell, int hold)
 		c = 'f';
 	if (write(tell, &c, 1) != 1)
 		return 2;
-	wait_byte(hold, 30000);
+	jt_wait_byte(hold, 30000);
 	return JetEndExternalBackupInstance2(inst, JET_bitBackupEndAbort) ?
 		3 : 0;
 }
@@ -201,7 +124,7 @@ static void start_holder(struct __test_metadata *_metadata,
 	close(tell[1]);
 	close(hold[0]);
 	a->hold = hold[1];
-	ASSERT_EQ('b', wait_byte(tell[0], 10000))
+	ASSERT_EQ('b', jt_wait_byte(tell[0], 10000))
 		TH_LOG("the agent could not begin its backup");
 	close(tell[0]);
 }
@@ -271,12 +194,13 @@ FIXTURE_SETUP(owner)
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->db, sizeof(self->db), "%s/main.edb", self->dir);
 	snprintf(self->db2, sizeof(self->db2), "%s/second.edb", self->dir);
-	ASSERT_EQ(0, jt_make_file(self->db, DB_SIZE, seed_of(0)));
-	ASSERT_EQ(0, jt_make_file(self->db2, DB_SIZE / 2, seed_of(100)));
+	ASSERT_EQ(0, jt_make_file(self->db, DB_SIZE, jt_seed_of(0)));
+	ASSERT_EQ(0, jt_make_file(self->db2, DB_SIZE / 2, jt_seed_of(100)));
 	for (g = 1; g < 5; g++) {
 		snprintf(self->log[g], sizeof(self->log[g]), "%s/edb%05X.log",
 			 self->dir, g);
-		ASSERT_EQ(0, jt_make_file(self->log[g], LOG_SIZE, seed_of(g)));
+		ASSERT_EQ(0, jt_make_file(self->log[g], LOG_SIZE,
+					  jt_seed_of(g)));
 	}
 	snprintf(self->name, sizeof(self->name), "jet-ot-%d", (int)getpid());
 	ASSERT_JET(0, JetCreateInstance(&self->inst, self->name));
@@ -286,7 +210,7 @@ FIXTURE_SETUP(owner)
 
 FIXTURE_TEARDOWN(owner)
 {
-	rm_tree(self->dir);
+	jt_rm_tree(self->dir);
 }
 
 TEST_F(owner, attach_missing_file_is_file_not_found)
@@ -335,7 +259,7 @@ TEST_F(owner, attach_before_init_is_not_initialized)
 	JET_INSTANCE other;
 	JET_SESID ses = 0;
 	char name[80];
-	__u64 id;
+	uint64_t id;
 	int fd, dfd;
 
 	/* through libjet: no session on an instance not yet initialised */
@@ -563,7 +487,7 @@ TEST_F(owner, attach_path_over_path_max_is_invalid_path)
 	char *path = long_path(self->dir, JET_PATH_MAX + 1);
 	JET_INSTANCE_STATE before;
 	char name[80];
-	__u64 id;
+	uint64_t id;
 	int fd, dfd;
 
 	ASSERT_NE(NULL, path);
@@ -589,7 +513,7 @@ TEST_F(owner, add_log_path_over_path_max_is_invalid_path)
 	char *path = long_path(self->dir, JET_PATH_MAX + 1);
 	JET_INSTANCE_STATE before;
 	char name[80];
-	__u64 id;
+	uint64_t id;
 	int fd, dfd;
 
 	ASSERT_NE(NULL, path);
@@ -615,7 +539,7 @@ TEST_F(owner, attach_path_of_path_max_is_accepted)
 	char *path = long_path(self->dir, JET_PATH_MAX);
 	JET_INSTANCE_STATE st;
 	char name[80];
-	__u64 id;
+	uint64_t id;
 	int fd, dfd;
 
 	ASSERT_NE(NULL, path);
@@ -636,7 +560,7 @@ TEST_F(owner, attach_empty_path_is_invalid_parameter)
 {
 	JET_INSTANCE_STATE before;
 	char name[80];
-	__u64 id;
+	uint64_t id;
 	int fd, dfd;
 
 	snprintf(name, sizeof(name), "%s-raw", self->name);
@@ -655,7 +579,7 @@ TEST_F(owner, detach_with_a_descriptor_is_invalid_parameter)
 {
 	JET_INSTANCE_STATE before;
 	char name[80];
-	__u64 id;
+	uint64_t id;
 	int fd, dfd;
 
 	snprintf(name, sizeof(name), "%s-raw", self->name);
@@ -683,8 +607,8 @@ FIXTURE(rawfd) {
 	char db[128];
 	char name[64];
 	int ctx;	/* a raw /dev/jet context */
-	__u64 inst;	/* its initialised instance, the target */
-	__u64 src;	/* another of its instances, under backup */
+	uint64_t inst;	/* its initialised instance, the target */
+	uint64_t src;	/* another of its instances, under backup */
 	int fd;		/* the descriptor under test */
 	int extra;	/* the other end of a pipe or socket pair */
 };
@@ -743,8 +667,8 @@ static int backup_file(FIXTURE_DATA(rawfd) *self)
 	int dfd;
 
 	snprintf(name, sizeof(name), "%s-src", self->name);
-	if (raw_create(self->ctx, name, &self->src) ||
-	    raw_init(self->ctx, self->src))
+	if (jt_raw_create(self->ctx, name, NULL, &self->src) ||
+	    jt_raw_init(self->ctx, self->src, 0, NULL))
 		return -1;
 	dfd = open(self->db, O_RDONLY | O_CLOEXEC);
 	if (dfd < 0 || raw_attach(self->ctx, self->src, self->db, dfd))
@@ -767,7 +691,7 @@ FIXTURE_SETUP(rawfd)
 	snprintf(self->dir, sizeof(self->dir), "/tmp/jet-of.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->db, sizeof(self->db), "%s/main.edb", self->dir);
-	ASSERT_EQ(0, jt_make_file(self->db, DB_SIZE, seed_of(0)));
+	ASSERT_EQ(0, jt_make_file(self->db, DB_SIZE, jt_seed_of(0)));
 	snprintf(self->name, sizeof(self->name), "jet-of-%d", (int)getpid());
 	raw_instance(_metadata, self->name, 1, &self->ctx, &self->inst);
 
@@ -820,7 +744,7 @@ FIXTURE_TEARDOWN(rawfd)
 	if (self->extra >= 0)
 		close(self->extra);
 	close(self->ctx);
-	rm_tree(self->dir);
+	jt_rm_tree(self->dir);
 }
 
 TEST_F(rawfd, attach_takes_only_a_readable_regular_file)
@@ -832,7 +756,7 @@ TEST_F(rawfd, attach_takes_only_a_readable_regular_file)
 					    self->fd));
 	get_state(_metadata, self->inst, &st);
 	if (variant->want) {
-		expect_same_state(_metadata, &before, &st);
+		EXPECT_SAME_STATE(&before, &st);
 		return;
 	}
 	EXPECT_EQ(1, st.db_count);
@@ -847,7 +771,7 @@ TEST_F(rawfd, add_log_takes_only_a_readable_regular_file)
 					     1, self->fd));
 	get_state(_metadata, self->inst, &st);
 	if (variant->want) {
-		expect_same_state(_metadata, &before, &st);
+		EXPECT_SAME_STATE(&before, &st);
 		return;
 	}
 	EXPECT_EQ(1, st.newest_log);

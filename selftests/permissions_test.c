@@ -24,20 +24,6 @@
 #define RUN_SKIP	4		/* the child could not open /dev/jet */
 #define CHILD_MS	60000
 
-#define EXPECT_JET(want, call) do {					\
-	long __err = (call);						\
-	EXPECT_EQ((long)(want), __err)					\
-		TH_LOG("%s: got %s, want %s", #call,			\
-		       JetErrorName(__err), JetErrorName(want));	\
-} while (0)
-
-#define ASSERT_JET(want, call) do {					\
-	long __err = (call);						\
-	ASSERT_EQ((long)(want), __err)					\
-		TH_LOG("%s: got %s, want %s", #call,			\
-		       JetErrorName(__err), JetErrorName(want));	\
-} while (0)
-
 /* What every process of a test knows about it. */
 struct world {
 	char dir[64];
@@ -47,33 +33,6 @@ struct world {
 	char name[64];
 	JET_INSTANCE inst;
 };
-
-static uint32_t seed_of(unsigned int n)
-{
-	const char *s = getenv("JET_SEED");
-
-	return (s ? (uint32_t)strtoul(s, NULL, 0) : 1) * 7919u + n;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static int wait_byte(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
-
-	if (poll(&p, 1, ms) != 1 || read(fd, &c, 1) != 1)
-		return -1;
-	return (unsigned char)c;
-}
 
 /* Drops to uid (gid the same) keeping the capabilities in keep. */
 static int become(uid_t uid, uint32_t keep)
@@ -119,7 +78,7 @@ static void owner_main(const struct world *w, uid_t uid, int tell, int hold)
 	r[0] = (long)inst;
 	if (write(tell, r, sizeof(r)) != sizeof(r))
 		_exit(2);
-	wait_byte(hold, CHILD_MS * 2);
+	jt_wait_byte(hold, CHILD_MS * 2);
 	_exit(0);
 }
 
@@ -184,14 +143,14 @@ static int make_world(struct world *w, const char *tag)
 	snprintf(w->db, sizeof(w->db), "%s/main.edb", w->dir);
 	snprintf(w->db2, sizeof(w->db2), "%s/second.edb", w->dir);
 	snprintf(w->name, sizeof(w->name), "jet-pt-%s-%d", tag, (int)getpid());
-	if (jt_make_file(w->db, DB_SIZE, seed_of(0)) ||
-	    jt_make_file(w->db2, 4096, seed_of(99)) ||
+	if (jt_make_file(w->db, DB_SIZE, jt_seed_of(0)) ||
+	    jt_make_file(w->db2, 4096, jt_seed_of(99)) ||
 	    chmod(w->db, 0644) || chmod(w->db2, 0644))
 		return -1;
 	for (g = 1; g < 4; g++) {
 		snprintf(w->log[g], sizeof(w->log[g]), "%s/edb%05X.log",
 			 w->dir, g);
-		if (jt_make_file(w->log[g], 5000 + g, seed_of(g)) ||
+		if (jt_make_file(w->log[g], 5000 + g, jt_seed_of(g)) ||
 		    chmod(w->log[g], 0644))
 			return -1;
 	}
@@ -201,7 +160,7 @@ static int make_world(struct world *w, const char *tag)
 static void unmake_world(struct world *w)
 {
 	if (w->dir[0])
-		nftw(w->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(w->dir, jt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- callers in child processes ---- */
@@ -328,14 +287,7 @@ static void expect_same_state(struct __test_metadata *_metadata,
 			      const JET_INSTANCE_STATE *a,
 			      const JET_INSTANCE_STATE *b)
 {
-	EXPECT_EQ(a->flags, b->flags);
-	EXPECT_EQ(a->phase, b->phase);
-	EXPECT_EQ(a->db_count, b->db_count);
-	EXPECT_EQ(a->log_count, b->log_count);
-	EXPECT_EQ(a->newest_log, b->newest_log);
-	EXPECT_EQ(a->checkpoint, b->checkpoint);
-	EXPECT_EQ(a->open_files, b->open_files);
-	EXPECT_EQ(a->throttle, b->throttle);
+	EXPECT_SAME_STATE(a, b);
 	EXPECT_EQ(a->service_bits, b->service_bits);
 	EXPECT_EQ(a->owner_pid, b->owner_pid);
 }
@@ -438,14 +390,14 @@ static pid_t hold_backup(const struct world *w, int *hold)
 			c = 'f';
 		if (write(tell[1], &c, 1) != 1)
 			_exit(2);
-		wait_byte(h[0], CHILD_MS);
+		jt_wait_byte(h[0], CHILD_MS);
 		JetEndExternalBackupInstance2(w->inst, JET_bitBackupEndAbort);
 		_exit(0);
 	}
 	close(tell[1]);
 	close(h[0]);
 	*hold = h[1];
-	if (pid < 0 || wait_byte(tell[0], 10000) != 'b') {
+	if (pid < 0 || jt_wait_byte(tell[0], 10000) != 'b') {
 		if (pid > 0)
 			jt_wait_child(pid, 0);
 		pid = -1;

@@ -39,20 +39,6 @@
 #define RACE_MS		5000	/* default time for one race loop */
 #define MIN_ROUNDS	20	/* a race loop does at least this many */
 
-#define EXPECT_JET(want, expr) do {					\
-	long __got = (expr);						\
-	EXPECT_EQ((long)(want), __got)					\
-		TH_LOG("%s: got %s (%ld), want %s", #expr,		\
-		       JetErrorName(__got), __got, JetErrorName(want));	\
-} while (0)
-
-#define ASSERT_JET(want, expr) do {					\
-	long __got = (expr);						\
-	ASSERT_EQ((long)(want), __got)					\
-		TH_LOG("%s: got %s (%ld), want %s", #expr,		\
-		       JetErrorName(__got), __got, JetErrorName(want));	\
-} while (0)
-
 /* ---- random timing from a fixed seed ---- */
 
 static uint64_t rng_state;
@@ -85,53 +71,16 @@ static void spin_until(uint64_t t)
 		;
 }
 
-static uint64_t deadline_in(int ms)
-{
-	return jt_now_ns() + (uint64_t)ms * 1000000ull;
-}
-
 /* How long each race loop runs: JET_RACE_MS, else RACE_MS. */
 static uint64_t race_end(void)
 {
 	const char *env = getenv("JET_RACE_MS");
 	int ms = env && *env ? atoi(env) : RACE_MS;
 
-	return deadline_in(ms > 0 ? ms : RACE_MS);
+	return jt_deadline_in(ms > 0 ? ms : RACE_MS);
 }
 
 /* ---- futex words in shared memory ---- */
-
-static uint32_t word_get(uint32_t *w)
-{
-	return __atomic_load_n(w, __ATOMIC_SEQ_CST);
-}
-
-static void word_set(uint32_t *w, uint32_t v)
-{
-	__atomic_store_n(w, v, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
-
-/* Waits until *w >= v (the words only grow); 0 or -ETIMEDOUT. */
-static int word_wait(uint32_t *w, uint32_t v, uint64_t deadline)
-{
-	for (;;) {
-		uint32_t cur = word_get(w);
-		uint64_t now = jt_now_ns(), left;
-		struct timespec ts;
-
-		if (cur >= v)
-			return 0;
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		left = deadline - now;
-		if (left > 100000000ull)
-			left = 100000000ull;
-		ts.tv_sec = left / 1000000000ull;
-		ts.tv_nsec = left % 1000000000ull;
-		syscall(SYS_futex, w, FUTEX_WAIT, cur, &ts, NULL, 0);
-	}
-}
 
 /* ---- the owner ---- */
 
@@ -226,13 +175,14 @@ static void __noreturn owner_main(struct world *w)
 	if (getppid() != w->agent)
 		_exit(1);
 	w->o.setup_err = owner_setup(w);
-	word_set(&w->o.ready, 1);
+	jt_word_set(&w->o.ready, 1);
 	for (;;) {
 		JET_HANDLE h = 0;
 		pthread_t t;
 		long ret = JET_errInvalidOperation;
 
-		if (word_wait(&w->o.req, seq + 1, deadline_in(3600 * 1000)))
+		if (jt_word_wait(&w->o.req, seq + 1,
+				 jt_deadline_in(3600 * 1000)))
 			continue;
 		seq++;
 		/* OP_STOP_EXIT: t_at is for its stopping thread */
@@ -268,7 +218,7 @@ static void __noreturn owner_main(struct world *w)
 		}
 		w->o.ret = ret;
 		w->o.out = h;
-		word_set(&w->o.done, seq);
+		jt_word_set(&w->o.done, seq);
 	}
 }
 
@@ -281,13 +231,13 @@ static uint32_t owner_post(struct world *w, int op, uint64_t arg,
 	w->o.op = op;
 	w->o.arg = arg;
 	w->o.t_at = t_at;
-	word_set(&w->o.req, seq);
+	jt_word_set(&w->o.req, seq);
 	return seq;
 }
 
 static long owner_wait(struct world *w, uint32_t seq, uint64_t *out)
 {
-	if (word_wait(&w->o.done, seq, deadline_in(WAIT_MS)))
+	if (jt_word_wait(&w->o.done, seq, jt_deadline_in(WAIT_MS)))
 		return OWNER_GONE;
 	if (out)
 		*out = w->o.out;
@@ -316,7 +266,7 @@ static void owner_start(struct __test_metadata *_metadata, struct world *w)
 		owner_main(w);
 	w->o.pid = pid;
 	w->o.alive = 1;
-	ASSERT_EQ(0, word_wait(&w->o.ready, 1, deadline_in(WAIT_MS)));
+	ASSERT_EQ(0, jt_word_wait(&w->o.ready, 1, jt_deadline_in(WAIT_MS)));
 	ASSERT_JET(JET_errSuccess, w->o.setup_err);
 	w->inst = w->o.inst;
 }
@@ -374,7 +324,7 @@ static int world_free(struct world *w)
 
 		if (!r->thread)
 			continue;
-		if (word_wait(&r->state, 2, deadline_in(WAIT_MS)))
+		if (jt_word_wait(&r->state, 2, jt_deadline_in(WAIT_MS)))
 			stuck = 1;
 		else
 			pthread_join(r->thread, NULL);
@@ -464,7 +414,7 @@ static void *reader_main(void *arg)
 	unsigned char *buf = malloc(r->chunk);
 	long ret;
 
-	word_set(&r->state, 1);
+	jt_word_set(&r->state, 1);
 	for (;;) {
 		ssize_t n;
 
@@ -488,7 +438,7 @@ static void *reader_main(void *arg)
 	}
 	free(buf);
 	r->ret = ret;
-	word_set(&r->state, 2);
+	jt_word_set(&r->state, 2);
 	__atomic_add_fetch(&r->w->ndone, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &r->w->ndone, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	return NULL;
@@ -531,9 +481,9 @@ static int readers_finish(struct __test_metadata *_metadata, struct world *w,
 {
 	int i, bad = 0;
 
-	if (word_wait(&w->ndone, w->nreaders, deadline_in(WAIT_MS))) {
+	if (jt_word_wait(&w->ndone, w->nreaders, jt_deadline_in(WAIT_MS))) {
 		TH_LOG("%u of %d readers still in the kernel %d ms after the stop",
-		       w->nreaders - word_get(&w->ndone), w->nreaders,
+		       w->nreaders - jt_word_get(&w->ndone), w->nreaders,
 		       WAIT_MS);
 		/* they hold the mapping: do not free it */
 		return -1;

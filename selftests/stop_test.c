@@ -43,63 +43,12 @@
 #define SVC_QUIESCE	JET_bitStopServiceQuiesceCaches
 #define SVC_RESUME	JET_bitStopServiceResume
 
-#define EXPECT_JET(want, expr) do {					\
-	long __got = (expr);						\
-	EXPECT_EQ((long)(want), __got)					\
-		TH_LOG("%s: got %s (%ld), want %s", #expr,		\
-		       JetErrorName(__got), __got, JetErrorName(want));	\
-} while (0)
-
-#define ASSERT_JET(want, expr) do {					\
-	long __got = (expr);						\
-	ASSERT_EQ((long)(want), __got)					\
-		TH_LOG("%s: got %s (%ld), want %s", #expr,		\
-		       JetErrorName(__got), __got, JetErrorName(want));	\
-} while (0)
-
 /* ---- futex words in shared memory ---- */
-
-static uint32_t word_get(uint32_t *w)
-{
-	return __atomic_load_n(w, __ATOMIC_SEQ_CST);
-}
-
-static void word_set(uint32_t *w, uint32_t v)
-{
-	__atomic_store_n(w, v, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
 
 static void word_add(uint32_t *w, uint32_t v)
 {
 	__atomic_add_fetch(w, v, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-}
-
-static uint64_t deadline_in(int ms)
-{
-	return jt_now_ns() + (uint64_t)ms * 1000000ull;
-}
-
-/* Waits until *w >= v (the words only grow); 0 or -ETIMEDOUT. */
-static int word_wait(uint32_t *w, uint32_t v, uint64_t deadline)
-{
-	for (;;) {
-		uint32_t cur = word_get(w);
-		uint64_t now = jt_now_ns(), left;
-		struct timespec ts;
-
-		if (cur >= v)
-			return 0;
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		left = deadline - now;
-		if (left > 100000000ull)
-			left = 100000000ull;
-		ts.tv_sec = left / 1000000000ull;
-		ts.tv_nsec = left % 1000000000ull;
-		syscall(SYS_futex, w, FUTEX_WAIT, cur, &ts, NULL, 0);
-	}
 }
 
 /* ---- the shared world: owner, files, readers ---- */
@@ -247,12 +196,13 @@ static void __noreturn owner_main(struct world *w)
 	if (getppid() != w->agent)
 		_exit(1);
 	w->o.setup_err = owner_setup(w);
-	word_set(&w->o.ready, 1);
+	jt_word_set(&w->o.ready, 1);
 	for (;;) {
 		uint64_t out = 0;
 		long ret;
 
-		if (word_wait(&w->o.req, seq + 1, deadline_in(3600 * 1000)))
+		if (jt_word_wait(&w->o.req, seq + 1,
+				 jt_deadline_in(3600 * 1000)))
 			continue;
 		seq++;
 		if (w->o.op == OP_EXIT)
@@ -261,7 +211,7 @@ static void __noreturn owner_main(struct world *w)
 		w->o.t_return = jt_now_ns();
 		w->o.ret = ret;
 		w->o.out = out;
-		word_set(&w->o.done, seq);
+		jt_word_set(&w->o.done, seq);
 	}
 }
 
@@ -276,8 +226,8 @@ static long owner_call2(struct world *w, int op, uint64_t a0, uint64_t a1,
 	w->o.op = op;
 	w->o.arg[0] = a0;
 	w->o.arg[1] = a1;
-	word_set(&w->o.req, seq);
-	if (word_wait(&w->o.done, seq, deadline_in(WAIT_MS)))
+	jt_word_set(&w->o.req, seq);
+	if (jt_word_wait(&w->o.done, seq, jt_deadline_in(WAIT_MS)))
 		return OWNER_GONE;
 	if (out)
 		*out = w->o.out;
@@ -300,7 +250,7 @@ static int owner_end(struct world *w, int sig)
 		kill(w->o.pid, sig);
 	} else {
 		w->o.op = OP_EXIT;
-		word_set(&w->o.req, w->o.req + 1);
+		jt_word_set(&w->o.req, w->o.req + 1);
 	}
 	status = jt_wait_child(w->o.pid, WAIT_MS);
 	w->o.alive = 0;
@@ -337,7 +287,7 @@ static struct world *world_new(struct __test_metadata *_metadata, int oneinst)
 		owner_main(w);
 	w->o.pid = pid;
 	w->o.alive = 1;
-	ASSERT_EQ(0, word_wait(&w->o.ready, 1, deadline_in(WAIT_MS)));
+	ASSERT_EQ(0, jt_word_wait(&w->o.ready, 1, jt_deadline_in(WAIT_MS)));
 	ASSERT_JET(JET_errSuccess, w->o.setup_err);
 	w->inst = w->o.inst;
 	return w;
@@ -354,6 +304,13 @@ static int open_file(struct __test_metadata *_metadata, struct world *w,
 	ASSERT_JET(JET_errSuccess,
 		   JetOpenFileInstance(w->inst, name, &h, &lo, &hi));
 	return (int)h;
+}
+
+/* Begins a full backup and opens its database: most tests start so. */
+static int begin_open_db(struct __test_metadata *_metadata, struct world *w)
+{
+	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
+	return open_file(_metadata, w, w->db);
 }
 
 /* Reads h to its end; the digest of what it read goes to *digest. */
@@ -452,7 +409,7 @@ static void reader_body(struct reader *r)
 
 	r->pid = getpid();
 	r->tid = syscall(SYS_gettid);
-	word_set(&r->state, R_IN);
+	jt_word_set(&r->state, R_IN);
 	for (;;) {
 		unsigned long cb = 0;
 		ssize_t n;
@@ -493,7 +450,7 @@ static void reader_body(struct reader *r)
 out:
 	r->ret = ret;
 	r->t_done = jt_now_ns();
-	word_set(&r->state, R_DONE);
+	jt_word_set(&r->state, R_DONE);
 	word_add(&r->w->ndone, 1);
 }
 
@@ -567,14 +524,14 @@ static int task_sleeps_in(pid_t pid, pid_t tid, long nr)
 static int readers_blocked(struct world *w, int first, int n, char *why,
 			   size_t len)
 {
-	uint64_t start = jt_now_ns(), end = deadline_in(WAIT_MS);
+	uint64_t start = jt_now_ns(), end = jt_deadline_in(WAIT_MS);
 
 	for (;;) {
 		int i, blocked = 0;
 
 		for (i = first; i < n; i++) {
 			struct reader *r = &w->r[i];
-			uint32_t st = word_get(&r->state);
+			uint32_t st = jt_word_get(&r->state);
 			int in;
 
 			if (st == R_DONE) {
@@ -608,7 +565,7 @@ static int readers_blocked(struct world *w, int first, int n, char *why,
 /* Waits for ndone readers to have returned. */
 static int readers_done(struct world *w, uint32_t ndone)
 {
-	return word_wait(&w->ndone, ndone, deadline_in(WAIT_MS));
+	return jt_word_wait(&w->ndone, ndone, jt_deadline_in(WAIT_MS));
 }
 
 /* Joins or reaps every reader that returned; marks the world stuck if one
@@ -625,7 +582,7 @@ static void reap_readers(struct world *w)
 			jt_wait_child(r->pid, WAIT_MS);
 			r->pid = 0;
 		} else if (!r->is_proc && r->thread) {
-			if (word_get(&r->state) == R_DONE)
+			if (jt_word_get(&r->state) == R_DONE)
 				pthread_join(r->thread, NULL);
 			else
 				w->stuck = 1;
@@ -668,7 +625,7 @@ static int readers_check(struct __test_metadata *_metadata, struct world *w,
 		struct reader *r = &w->r[i];
 		long want = r->kind == K_JET ? jet_err : -err;
 
-		if (word_get(&r->state) != R_DONE) {
+		if (jt_word_get(&r->state) != R_DONE) {
 			if (bad++ < 4)
 				TH_LOG("reader %d still blocked %d ms after the stop",
 				       i, WAIT_MS);
@@ -776,7 +733,7 @@ static void expect_stopped_readers(struct __test_metadata *_metadata,
 	int done = readers_done(w, n) == 0;
 
 	EXPECT_TRUE(done) TH_LOG("%u of %d readers returned within %d ms",
-				 word_get(&w->ndone), n, WAIT_MS);
+				 jt_word_get(&w->ndone), n, WAIT_MS);
 	EXPECT_EQ(0, readers_check(_metadata, w, 0, n, jet_err, err));
 	if (done)
 		TH_LOG("%d readers: stop return -> last reader return %lld us",
@@ -911,7 +868,7 @@ TEST_F(blocked, signal_interrupts_blocked_read)
 	ASSERT_EQ(0, pthread_kill(w->r[0].thread, SIGUSR1));
 	EXPECT_EQ(0, readers_done(w, 1));
 	EXPECT_EQ(0, readers_check(_metadata, w, 0, 1, 0, EINTR));
-	EXPECT_EQ(1, word_get(&w->sig_count));
+	EXPECT_EQ(1, jt_word_get(&w->sig_count));
 	reap_readers(w);
 	/* the signal stopped nothing: the stop still does */
 	ASSERT_JET(JET_errSuccess, owner_call(w, OP_STOP, 0));
@@ -926,7 +883,7 @@ TEST_F(blocked, restarted_read_is_still_woken_by_stop)
 	catch_sigusr1(_metadata, w, SA_RESTART);
 	blocked_readers(_metadata, w, variant->blocker, 1, 0, 0);
 	ASSERT_EQ(0, pthread_kill(w->r[0].thread, SIGUSR1));
-	ASSERT_EQ(0, word_wait(&w->sig_count, 1, deadline_in(WAIT_MS)));
+	ASSERT_EQ(0, jt_word_wait(&w->sig_count, 1, jt_deadline_in(WAIT_MS)));
 	/* the read restarts and blocks again */
 	usleep(50000);
 	ASSERT_TRUE(readers_blocked(w, 0, 1, why, sizeof(why)))
@@ -1048,8 +1005,7 @@ TEST_F(stop, after_stop_read_fails)
 	unsigned long cb = 12345;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	ASSERT_LT(0, raw_read(fd));
 	ASSERT_JET(JET_errSuccess, owner_call(w, OP_STOP, 0));
 	EXPECT_JET(JET_errBackupAbortByServer,
@@ -1094,8 +1050,7 @@ TEST_F(stop, after_stop_close_succeeds)
 	JET_INSTANCE_STATE st;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	ASSERT_JET(JET_errSuccess, owner_call(w, OP_STOP, 0));
 	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
 	EXPECT_EQ(-1, fcntl(fd, F_GETFD));	/* really closed */
@@ -1147,8 +1102,7 @@ TEST_F(stop, after_stop_poll_reports_err_and_hup)
 	struct pollfd pfd;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
@@ -1201,8 +1155,7 @@ TEST_F(stop, begin_after_stopped_end_reads_whole_file)
 
 	copied_then_stopped(_metadata, w);
 	ASSERT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errSuccess, read_to_end(w->inst, fd, &d, &n));
 	EXPECT_EQ(DB_SIZE, n);
 	EXPECT_EQ(jt_file_digest(w->db), d);
@@ -1396,8 +1349,7 @@ TEST_F(stop, term_complete_with_backup_is_refused)
 	JET_INSTANCE_STATE st;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errBackupInProgress,
 		   owner_call(w, OP_TERM, JET_bitTermComplete));
 	EXPECT_JET(JET_errBackupInProgress, owner_call(w, OP_TERM, 0));
@@ -1430,18 +1382,24 @@ static void expect_backup_reads(struct __test_metadata *_metadata,
 	EXPECT_LT(0, raw_read(fd));
 }
 
+/* The backup was left alone: it reads on, closes and ends normally. */
+static void expect_reads_then_end(struct __test_metadata *_metadata,
+				  struct world *w, int fd)
+{
+	expect_backup_reads(_metadata, w, fd);
+	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
+	EXPECT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
+}
+
 TEST_F(stop, legacy_stop_backup_in_multi_instance_mode_changes_nothing)
 {
 	struct world *w = self->w;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errRunningInMultiInstanceMode,
 		   owner_call(w, OP_STOP_LEGACY, 0));
-	expect_backup_reads(_metadata, w, fd);
-	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
-	EXPECT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
+	expect_reads_then_end(_metadata, w, fd);
 }
 
 TEST_F(stop, legacy_stop_backup_in_noset_mode_is_invalid)
@@ -1450,12 +1408,9 @@ TEST_F(stop, legacy_stop_backup_in_noset_mode_is_invalid)
 	int fd;
 
 	/* this process (the agent) never created an instance: NoSet */
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errInvalidParameter, JetStopBackup());
-	expect_backup_reads(_metadata, w, fd);
-	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
-	EXPECT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
+	expect_reads_then_end(_metadata, w, fd);
 }
 
 TEST_F(stop, legacy_stop_service_in_multi_instance_mode_changes_nothing)
@@ -1463,13 +1418,10 @@ TEST_F(stop, legacy_stop_service_in_multi_instance_mode_changes_nothing)
 	struct world *w = self->w;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errRunningInMultiInstanceMode,
 		   owner_call(w, OP_SERVICE_LEGACY, 0));
-	expect_backup_reads(_metadata, w, fd);
-	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
-	EXPECT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
+	expect_reads_then_end(_metadata, w, fd);
 }
 
 TEST_F(stop, legacy_stop_service_in_noset_mode_is_invalid)
@@ -1477,12 +1429,9 @@ TEST_F(stop, legacy_stop_service_in_noset_mode_is_invalid)
 	struct world *w = self->w;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errInvalidParameter, JetStopService());
-	expect_backup_reads(_metadata, w, fd);
-	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
-	EXPECT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
+	expect_reads_then_end(_metadata, w, fd);
 }
 
 /* ---- stop service ---- */
@@ -1494,8 +1443,7 @@ TEST_F(stop, service_all_fails_read_and_close)
 	unsigned long cb = 0;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	ASSERT_JET(JET_errSuccess,
 		   owner_call(w, OP_SERVICE, SVC_ALL));
 	EXPECT_JET(JET_errClientRequestToStopJetService,
@@ -1646,8 +1594,7 @@ TEST_F(stop, resume_alone_clears_service_bits)
 	JET_INSTANCE_STATE st;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	EXPECT_JET(JET_errSuccess,
 		   owner_call(w, OP_SERVICE, SVC_TASKS | SVC_QUIESCE));
 	st = get_state(_metadata, w);
@@ -1675,8 +1622,7 @@ TEST_F(stop, resume_with_another_bit_is_invalid)
 	unsigned int i;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	ASSERT_JET(JET_errSuccess, owner_call(w, OP_SERVICE, SVC_TASKS));
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_JET(JET_errInvalidGrbit,
@@ -1693,8 +1639,7 @@ TEST_F(stop, unknown_service_bits_are_invalid)
 	unsigned int i;
 	int fd;
 
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	for (i = 0; i < 8 * sizeof(JET_GRBIT); i++) {
 		JET_GRBIT bit = (JET_GRBIT)1 << i;
 
@@ -1768,14 +1713,11 @@ TEST_F(stop, non_owner_without_cap_cannot_stop)
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, res);
-	ASSERT_JET(JET_errSuccess, JetBeginExternalBackupInstance(w->inst, 0));
-	fd = open_file(_metadata, w, w->db);
+	fd = begin_open_db(_metadata, w);
 	run_as_child(_metadata, w, 0, 0, res);
 	for (i = 0; i < 4; i++)
 		EXPECT_JET(JET_errFileAccessDenied, res->r[i]);
-	expect_backup_reads(_metadata, w, fd);
-	EXPECT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
-	EXPECT_JET(JET_errSuccess, JetEndExternalBackupInstance(w->inst));
+	expect_reads_then_end(_metadata, w, fd);
 	munmap(res, sizeof(*res));
 }
 
