@@ -88,11 +88,25 @@ dkms-uninstall:
 		dkms remove -m jet -v $(JET_VERSION) --all
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 
+# The selftests on the debug kernel: KASAN, lockdep, kmemleak, UBSAN, fault
+# injection (built once, cached in /var/cache/jet-debug-kernel).
+check-debug:
+	+@selftests/debug/check-debug.sh
+
+# make check on Debian's 6.1, 6.12 and 6.12-rt kernels, jet.ko W=1 clean
+# (MATRIX="6.12-rt" for a subset).
+check-matrix:
+	+@selftests/debug/check-matrix.sh
+
+# checkpatch --strict, sparse C=2 W=1, -Werror builds, ASan+UBSan host tests.
+lint:
+	+@selftests/debug/lint.sh
+
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C libjet clean
 	-$(MAKE) -C libjet/tools clean
 	rm -rf build
 
-.PHONY: all module libjet tools selftests check demo bench sparse clean install \
+.PHONY: all module libjet tools selftests check check-debug check-matrix lint demo bench sparse clean install \
 	uninstall dkms-install dkms-uninstall

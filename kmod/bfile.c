@@ -86,6 +86,9 @@ static ssize_t jet_source_read_pipe(struct kiocb *kiocb, size_t len,
 	int i, np;
 
 	got = iov_iter_get_pages2(to, pages, len, JET_PIPE_PAGES, &start);
+	/* the pipe has room for len: no page means no memory for one */
+	if (got == -EFAULT)
+		return -ENOMEM;
 	if (got <= 0)
 		return got;
 	np = DIV_ROUND_UP(start + got, PAGE_SIZE);

@@ -7,7 +7,10 @@
 # that make the run fail. Writes "PASSED FAILED SKIPPED" to OUTDIR/vm-counts
 # (the VM's own checks count as failed tests when they fail).
 #
-# usage: check-log.sh check|bench OUTDIR VM_STATUS PROGRAM...
+# Mode debug is check on the debug kernel: its kmemleak scan must also have
+# run (init.sh), and any leak it reports fails the run.
+#
+# usage: check-log.sh check|bench|debug OUTDIR VM_STATUS PROGRAM...
 # exit:  0 when nothing failed.
 set -uo pipefail
 
@@ -25,10 +28,18 @@ problems+='|possible recursive locking|possible irq lock inversion'
 problems+='|lock held when returning|bad unlock balance|held lock freed'
 problems+='|suspicious RCU usage|detected stall|UBSAN:|KASAN:|KFENCE:'
 problems+='|refcount_t:|unreferenced object|stack-protector'
+# The debug kernel's own words (most also come with a BUG: or WARNING:).
+problems+='|sleeping function called from invalid context'
+problems+='|list_add corruption|list_del corruption|ODEBUG:'
+problems+='|suspected memory leaks|kmemleak: .*([Dd]isabl|[Cc]annot)'
+problems+='|lockdep is turned off|DEBUG_LOCKS_WARN_ON|SLUB: .*(corrupt|Poison)'
+problems+='|Redzone|Object padding|hardened usercopy|detected buffer overflow'
 # Taint bits: forced rmmod, bad page, oops, warning, soft lockup.
 bad_taint=$((8 | 32 | 128 | 512 | 16384))
 
-awk -v mode="$mode" -v expected="$*" -v counts="$outdir/vm-counts" \
+awkmode=$mode
+[[ $mode == debug ]] && awkmode=check
+awk -v mode="$awkmode" -v expected="$*" -v counts="$outdir/vm-counts" \
 	-v testlog="$tests" '
 function flush_prog(   f, n, note, status) {
 	if (cur == "")
@@ -146,6 +157,21 @@ if [[ $vmrc == 124 ]]; then
 	vmfail "VM" "did not power off within ${VM_TIMEOUT:-900} s"
 elif ! grep -q '^jet-vm: done' "$console"; then
 	vmfail "VM" "stopped before the end (qemu status $vmrc; panic?)"
+fi
+
+if [[ $mode == debug ]] && grep -q '^jet-vm: rmmod ok' "$console"; then
+	leaks=$(sed -n 's/^jet-vm: kmemleak scanned: \([0-9]*\) leaks.*/\1/p' \
+		"$console" | tail -n 1)
+	if [[ -z $leaks ]]; then
+		vmfail "kmemleak" "no scan after rmmod ($(grep -m1 '^jet-vm: kmemleak' "$console" || echo 'not armed'))"
+	elif ((leaks > 0)); then
+		# Shown with the kernel log below ("unreferenced object").
+		vmfail "kmemleak" "$leaks leaked objects"
+	fi
+	# Lockdep switches itself off after its first report, or when it runs
+	# out of room: a silent lockdep proves nothing.
+	dl=$(sed -n 's/^jet-vm: debug_locks=\([0-9]*\).*/\1/p' "$console" | tail -n 1)
+	[[ $dl == 1 ]] || vmfail "lockdep" "debug_locks=${dl:-unknown} at the end"
 fi
 
 nprob=$(grep -cE "$problems" "$console")

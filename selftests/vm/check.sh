@@ -5,11 +5,19 @@
 # libjet host unit tests, then the selftests in a VM booted on the Debian
 # cloud kernel that jet.ko was built for. The last line of `check` is
 #     selftests: N passed, N failed[, N skipped]
-# and the exit status is non-zero on any failure.
+# and the exit status is non-zero on any failure. Mode debug is check on
+# the debug kernel (selftests/debug/check-debug.sh sets it up): kmemleak is
+# scanned after rmmod and the host unit tests are left to `check`.
 #
-# usage: check.sh check|bench
+# usage: check.sh check|bench|debug
 # env:   TESTS="a_test b_test"  only these programs
 #        KDIR=DIR KERNEL=BZIMAGE  build for / boot another installed kernel
+#        KO_OUT=DIR  build jet.ko in DIR from a copy of kmod/ (W=1, no
+#          warning allowed; kmod/ is left alone), not with `make all`
+#        OUT=DIR (build)  the logs and the initramfs
+#        HOST_TESTS=0  skip the host tests (libjet's, the tools', the
+#          staged install)
+#        TIME_PREFIX="..."  the start of the closing time: line
 #        JET_SEED=N (default 1)  passed to the tests
 #        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900)
 #        HUNG_TIMEOUT=S (60) the guest's hung-task limit
@@ -21,7 +29,7 @@ mode=${1:-check}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 vm=selftests/vm
-out=$top/build
+out=${OUT:-$top/build}
 make=${MAKE:-make}
 # `make check TESTS=...` must not hand TESTS (or anything else given on its
 # command line) to the makes below: libjet has a TESTS of its own.
@@ -31,7 +39,7 @@ export JET_SEED=${JET_SEED:-1}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
 passed=0 failed=0 skipped=0
-t_setup=0 t_build=0 t_host=0 t_vm=0
+t_setup=0 t_build=0 t_host=0 t_vm=0 t_boot=- t_tests=-
 stamp=$EPOCHREALTIME
 
 lap() {		# lap VAR: VAR = seconds since the last lap, with tenths
@@ -42,9 +50,10 @@ lap() {		# lap VAR: VAR = seconds since the last lap, with tenths
 }
 
 finish() {
-	printf 'time: set-up %ss, build %ss, host tests %ss, VM run %ss\n' \
-		"$t_setup" "$t_build" "$t_host" "$t_vm"
-	if [[ $mode == check ]]; then
+	printf 'time: %sset-up %ss, build %ss, host tests %ss, VM run %ss' \
+		"${TIME_PREFIX:-}" "$t_setup" "$t_build" "$t_host" "$t_vm"
+	printf ' (boot %ss, tests %ss)\n' "$t_boot" "$t_tests"
+	if [[ $mode != bench ]]; then
 		local line="selftests: $passed passed, $failed failed"
 		((skipped)) && line+=", $skipped skipped"
 		echo "$line"
@@ -66,18 +75,22 @@ select_programs() {
 			name=${name##*/}
 			echo "${name%.c}"
 		done
+		[[ $mode == check ]] && echo jetctl_test
 		return
 	fi
 	for want in $TESTS; do
 		name=${want##*/}
 		name=${name%.c}
-		[[ -e selftests/$name.c ]] || name=$name$suffix
+		[[ -e selftests/$name.c || $name == jetctl_test ]] ||
+			name=$name$suffix
 		echo "$name"
 	done
 }
 
+deps=()
+[[ $mode == debug ]] && deps=(debug)
 echo "== set-up"
-if ! "$vm/deps.sh"; then
+if ! "$vm/deps.sh" "${deps[@]}"; then
 	echo "set-up failed"
 	failed=1
 	lap t_setup
@@ -101,7 +114,26 @@ fi
 lap t_setup
 
 echo "== build (KDIR=$KDIR)"
-if ! "$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all; then
+ko=kmod/jet.ko
+build() {
+	if [[ -n ${KO_OUT:-} ]]; then
+		"$make" --no-print-directory -j"$(nproc)" libjet selftests &&
+			selftests/debug/build-ko.sh "$KDIR" "$KO_OUT" -j"$(nproc)"
+	else
+		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all
+	fi
+}
+[[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko
+# jetctl_test: the tools' own checks (libjet/tools/tests/vm_tools.sh) run in
+# the VM with static jetctl and jetdemo-server beside them.
+tools() {
+	"$make" --no-print-directory -C libjet/tools STATIC=1 >/dev/null &&
+		install -m 0755 libjet/tools/tests/vm_tools.sh \
+			build/selftests/jetctl_test &&
+		install -m 0755 libjet/tools/static/jetctl \
+			libjet/tools/static/jetdemo-server build/selftests/
+}
+if ! build || { [[ $mode == check ]] && ! tools; }; then
 	echo "build failed"
 	failed=1
 	lap t_build
@@ -109,44 +141,58 @@ if ! "$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all; then
 fi
 lap t_build
 
-if [[ $mode == check ]] && grep -qE '^test[[:space:]]*:' libjet/Makefile 2>/dev/null
-then
-	echo "== libjet host unit tests"
-	"$make" --no-print-directory -C libjet test 2>&1 |
-		tee "$out/libjet-test.log" | sed -u 's/^/  /'
-	rc=${PIPESTATUS[0]}
-	counts=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out/libjet-test.log" |
-		tail -n 1)
+# host_tests NAME LOG COMMAND...: a host test suite whose last counts line is
+# "N passed, N failed"; its counts join the total.
+host_tests() {
+	local name=$1 log=$2 rc counts p f s
+	shift 2
+	"$@" >"$log" 2>&1
+	rc=$?
+	counts=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	p=$(sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p' <<<"$counts")
 	f=$(sed -n 's/.*\b\([0-9][0-9]*\) failed.*/\1/p' <<<"$counts")
 	s=$(sed -n 's/.*\b\([0-9][0-9]*\) skipped.*/\1/p' <<<"$counts")
 	if [[ -z $p || -z $f ]]; then
-		echo "  libjet unit tests printed no counts (status $rc)"
+		echo "  $name printed no counts (status $rc)"
 		f=1
 	elif [[ $rc -ne 0 && $f -eq 0 ]]; then
-		echo "  libjet unit tests: make status $rc"
+		echo "  $name: status $rc"
 		f=1
 	fi
+	((f)) && grep -E '^ *(not ok|FAIL)' "$log" | sed 's/^/    /'
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + f))
 	skipped=$((skipped + ${s:-0}))
-	printf '  %-28s %s passed, %s failed\n' "libjet (host)" "${p:-0}" "$f"
+	printf '  %-28s %s passed, %s failed%s  (%s)\n' "$name" "${p:-0}" "$f" \
+		"${s:+, $s skipped}" "${log#"$top"/}"
+}
+
+if [[ $mode == check && ${HOST_TESTS:-1} != 0 ]]; then
+	echo "== host tests"
+	host_tests "libjet (host)" "$out/libjet-test.log" \
+		"$make" --no-print-directory -C libjet test
+	host_tests "jetctl (host)" "$out/tools-test.log" \
+		"$make" --no-print-directory -C libjet/tools test
+	host_tests "make install (staged)" "$out/install-test.log" \
+		"$vm/install-test.sh"
 	lap t_host
 fi
 
-echo "== VM ($kernel, JET_SEED=$JET_SEED)"
+echo "== VM ($kernel, $ko, JET_SEED=$JET_SEED)"
 progs=() names=()
 for name in $(select_programs); do
 	if [[ -x build/selftests/$name ]]; then
 		progs+=("build/selftests/$name")
 		names+=("$name")
+		[[ $name == jetctl_test ]] &&
+			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
 	else
 		printf '  %-28s no such test program\n' "$name"
 		failed=$((failed + 1))
 	fi
 done
 if ! MODDIR=/lib/modules/$release \
-	"$vm/mkinitramfs.sh" "$out/initramfs.cpio" "$mode" kmod/jet.ko \
+	"$vm/mkinitramfs.sh" "$out/initramfs.cpio" "$mode" "$ko" \
 	"${progs[@]}"; then
 	echo "  packing the initramfs failed"
 	failed=$((failed + 1))
@@ -155,7 +201,10 @@ if ! MODDIR=/lib/modules/$release \
 fi
 "$vm/run-vm.sh" "$kernel" "$out/initramfs.cpio" "$out"
 vmrc=$?
-echo "== results (logs: build/vm-console.log, build/vm-tests.log)"
+t_boot=$(cat "$out/vm-boot-seconds" 2>/dev/null || echo -)
+t_tests=$(awk -v a="$t_boot" -v b="$(cat "$out/vm-seconds" 2>/dev/null)" \
+	'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", b - a; else print "-" }')
+echo "== results (logs: ${out#"$top"/}/vm-console.log, ${out#"$top"/}/vm-tests.log)"
 "$vm/check-log.sh" "$mode" "$out" "$vmrc" "${names[@]}"
 read -r p f s <"$out/vm-counts"
 passed=$((passed + p))

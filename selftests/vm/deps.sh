@@ -4,6 +4,8 @@
 # Installs the Debian packages that `make check` needs, and only those that
 # are missing: a machine that is already set up spends no time here.
 # Runs apt-get as root, or through sudo for a normal user.
+#
+# usage: deps.sh [debug] [matrix] [lint]   what those targets need besides
 set -euo pipefail
 
 pkgs=(
@@ -13,6 +15,18 @@ pkgs=(
 	linux-source-6.1 xz-utils tar			# kselftest_harness.h
 	qemu-system-x86 busybox-static cpio		# the test VM
 )
+for group in "$@"; do
+	case $group in
+	debug)	# building the debug kernel (selftests/debug/build-kernel.sh)
+		pkgs+=(flex bison bc libelf-dev libssl-dev util-linux) ;;
+	matrix)	# the other kernels of selftests/debug/check-matrix.sh
+		pkgs+=(linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
+			linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64) ;;
+	lint)	# checkpatch.pl, sparse, the sanitizers' run-time libraries
+		pkgs+=(perl libasan8 libubsan1 g++) ;;
+	*)	echo "deps: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

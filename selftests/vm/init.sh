@@ -19,7 +19,8 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs -o size=1g,mode=1777 tmpfs /tmp
 mkdir -p /run
 
-# MODE, TESTS, JET_SEED, TEST_TIMEOUT, HUNG_TIMEOUT, PRELOAD, JET_KO_ARGS
+# MODE, TESTS, JET_SEED, TEST_TIMEOUT, HUNG_TIMEOUT, PRELOAD, JET_KO_ARGS,
+# JET_FUZZ_SECONDS
 # shellcheck source=/dev/null
 . /jet.conf
 
@@ -62,6 +63,23 @@ say "boot mode=$MODE seed=$JET_SEED timeout=${TEST_TIMEOUT}s"
 # kernel problems only.
 echo 0 >/proc/sys/debug/exception-trace
 echo "$HUNG_TIMEOUT" >/proc/sys/kernel/hung_task_timeout_secs
+# An injected failure is expected, not a problem: no stack dump for it (the
+# host fails a run on any "Call Trace").
+for f in /sys/kernel/debug/fail*/verbose; do
+	[ -e "$f" ] && echo 0 >"$f"
+done
+# The debug kernel's kmemleak (no automatic scans): what boot left behind is
+# not jet's, so it is scanned and forgotten before the module comes.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ "$MODE" = debug ]; then
+	if [ -e $kmemleak ]; then
+		echo scan >$kmemleak
+		echo clear >$kmemleak
+		say "kmemleak armed"
+	else
+		say "kmemleak: none in this kernel"
+	fi
+fi
 # shellcheck disable=SC3045 # busybox sh has it
 ulimit -c 0
 
@@ -82,6 +100,9 @@ JET_KO=/jet.ko
 HOME=/tmp
 TMPDIR=/tmp
 export JET_KO JET_SEED HOME TMPDIR
+if [ -n "${JET_FUZZ_SECONDS:-}" ]; then
+	export JET_FUZZ_SECONDS
+fi
 cd /tmp || say "no /tmp"
 
 for t in $TESTS; do
@@ -115,6 +136,23 @@ for t in $TESTS; do
 	say "end $t rc=$rc timeout=$to time=$((cs / 100)).$((cs / 10 % 10))s"
 done
 
+# kmemleak reports an object once it has been unreferenced for 5 s: scan,
+# wait, scan again. $1: when. Shows the leaks; $n is their number.
+kmemleak_scan() {
+	echo scan >$kmemleak
+	sleep 6
+	echo scan >$kmemleak
+	n=$(grep -c '^unreferenced object' $kmemleak)
+	if [ "$n" -gt 0 ]; then
+		echo "jet-vm: kmemleak $1:"
+		cat $kmemleak
+	fi
+}
+# While jet.ko is loaded its addresses still have names in the backtraces.
+if [ "$MODE" = debug ] && [ -e $kmemleak ] && [ -e /sys/module/jet ]; then
+	kmemleak_scan "before rmmod"
+fi
+
 # A killed process may still be dropping its /dev/jet references.
 ok=0
 i=0
@@ -131,5 +169,13 @@ if [ $ok = 1 ]; then
 else
 	rmmod jet
 	say "rmmod failed: refcnt=$(cat /sys/module/jet/refcnt 2>/dev/null)"
+fi
+# Whatever jet.ko allocated is gone by now, or leaked.
+if [ "$MODE" = debug ] && [ -e $kmemleak ]; then
+	kmemleak_scan "after rmmod"
+	say "kmemleak scanned: $n leaks"
+fi
+if [ "$MODE" = debug ]; then
+	say "debug_locks=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats 2>/dev/null)"
 fi
 finish

@@ -5,7 +5,8 @@
 # jet.ko (and any modules it depends on), the test programs and /jet.conf.
 #
 # usage: mkinitramfs.sh OUT.cpio MODE JET.KO PROGRAM...
-# env:   JET_SEED TEST_TIMEOUT HUNG_TIMEOUT JET_KO_ARGS
+# env:   JET_SEED TEST_TIMEOUT HUNG_TIMEOUT JET_KO_ARGS JET_FUZZ_SECONDS
+#        EXTRA_FILES (files the programs use, put beside them in /tests)
 #        MODDIR (the modules of the kernel booted, for jet.ko's dependencies)
 set -euo pipefail
 
@@ -64,10 +65,18 @@ if [[ -n $deps ]]; then
 	done
 fi
 
+# Programs to run, then EXTRA_FILES (helpers they use) beside them in /tests.
+put() {
+	strip --strip-debug -o "$stage/tests/$(basename "$1")" "$1" 2>/dev/null ||
+		install -m 0755 "$1" "$stage/tests/"	# a script
+}
 progs=()
 for p in "$@"; do
-	strip --strip-debug -o "$stage/tests/$(basename "$p")" "$p"
+	put "$p"
 	progs+=("$(basename "$p")")
+done
+for p in ${EXTRA_FILES:-}; do
+	put "$p"
 done
 
 cat >"$stage/jet.conf" <<CONF
@@ -78,6 +87,7 @@ TEST_TIMEOUT='${TEST_TIMEOUT:-300}'
 HUNG_TIMEOUT='${HUNG_TIMEOUT:-60}'
 PRELOAD='${preload[*]}'
 JET_KO_ARGS='${JET_KO_ARGS:-}'
+JET_FUZZ_SECONDS='${JET_FUZZ_SECONDS:-}'
 CONF
 
 # Not compressed: unpacking is faster than decompressing under TCG.

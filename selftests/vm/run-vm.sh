@@ -6,6 +6,9 @@
 # the test programs' output (ttyS1) in OUTDIR/vm-tests.log. Shows the
 # "jet-vm:" progress lines as they come (V=1: the whole console).
 #
+# OUTDIR/vm-boot-seconds gets the time from qemu's start to the guest's
+# first "jet-vm:" line (the kernel's boot), OUTDIR/vm-seconds the whole run.
+#
 # usage: run-vm.sh KERNEL INITRAMFS OUTDIR
 # exit:  qemu's status; 124 when the VM did not power off in time.
 set -uo pipefail
@@ -21,8 +24,10 @@ tests=$outdir/vm-tests.log
 append="console=ttyS0 panic=-1 ${KERNEL_APPEND:-}"
 
 mkdir -p "$outdir"
-rm -f "$console" "$tests"
+rm -f "$console" "$tests" "$outdir/vm-boot-seconds" "$outdir/vm-seconds"
 : >"$tests"
+t0=$EPOCHREALTIME
+since() { awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 timeout -k 10 "$VM_TIMEOUT" \
 	qemu-system-x86_64 -accel "$ACCEL" -m "${VM_MEM:-2048}" -smp 2 \
 	-cpu "${VM_CPU:-max}" -nographic -no-reboot -nic none -monitor none \
@@ -31,6 +36,9 @@ timeout -k 10 "$VM_TIMEOUT" \
 while IFS= read -r line || [[ -n $line ]]; do
 	line=${line//$'\r'/}
 	printf '%s\n' "$line" >>"$console"
+	if [[ $line == jet-vm:* && ! -e $outdir/vm-boot-seconds ]]; then
+		since >"$outdir/vm-boot-seconds"
+	fi
 	if [[ $V == 1 ]]; then
 		printf '%s\n' "$line"
 	elif [[ $line == jet-vm:* ]]; then
@@ -38,6 +46,7 @@ while IFS= read -r line || [[ -n $line ]]; do
 	fi
 done
 rc=${PIPESTATUS[0]}
+since >"$outdir/vm-seconds"
 # Tests' log: one line per line, as the console.
 sed -i 's/\r//g' "$tests"
 exit "$rc"
