@@ -86,11 +86,21 @@ static ssize_t jet_source_read_pipe(struct kiocb *kiocb, size_t len,
 	int i, np;
 
 	got = iov_iter_get_pages2(to, pages, len, JET_PIPE_PAGES, &start);
-	/* the pipe has room for len: no page means no memory for one */
+	/*
+	 * The pipe has room for len (do_splice_to() saw to that): fewer pages
+	 * mean no memory for more. Fail the chunk whole, as a read would.
+	 */
 	if (got == -EFAULT)
 		return -ENOMEM;
 	if (got <= 0)
 		return got;
+	if (got < min_t(size_t, len, JET_PIPE_PAGES * PAGE_SIZE - start)) {
+		np = DIV_ROUND_UP(start + got, PAGE_SIZE);
+		for (i = 0; i < np; i++)
+			put_page(pages[i]);
+		iov_iter_revert(to, got);
+		return -ENOMEM;
+	}
 	np = DIV_ROUND_UP(start + got, PAGE_SIZE);
 	for (i = 0, left = got; i < np; i++) {
 		bv[i].bv_page = pages[i];
@@ -144,17 +154,26 @@ static ssize_t jet_source_read(struct jet_bfile *bf, loff_t pos, size_t len,
 }
 
 /*
- * After a short chunk into user memory: fault the rest of the buffer in
- * (outside the gate) and go on; -EFAULT when it cannot be, or after two
- * tries without progress.
+ * A chunk cut short by a fault on the reader's buffer is copied again whole
+ * (a part copied now and the rest after the gate could split an owner's
+ * write): fault the buffer in outside the gate, then retry. -EFAULT when it
+ * cannot be faulted in, or keeps faulting.
  */
-static int jet_fault_in(struct iov_iter *to, int *tries)
+static int jet_fault_in(struct iov_iter *to, size_t len, int *tries)
 {
-	size_t len = min_t(size_t, iov_iter_count(to), JET_CHUNK);
-
-	if (++*tries > 2 || fault_in_iov_iter_writeable(to, len) == len)
+	if (++*tries > 8 || fault_in_iov_iter_writeable(to, len) == len)
 		return -EFAULT;
 	return 0;
+}
+
+/* a short chunk into user memory that the source could have filled */
+static bool jet_chunk_faulted(struct jet_bfile *bf, struct iov_iter *to,
+			      loff_t pos, size_t granted, ssize_t n)
+{
+	if (n == -EFAULT)
+		return true;
+	return n >= 0 && n < granted && user_backed_iter(to) &&
+	       pos + n < i_size_read(file_inode(bf->src->file));
 }
 
 static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -200,19 +219,19 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		}
 		n = jet_source_read(bf, pos, granted, to);
 		jet_gate_leave(bf, &rd, granted, n);
+		if (jet_chunk_faulted(bf, to, pos, granted, n)) {
+			if (n > 0)
+				iov_iter_revert(to, n);
+			ret = jet_fault_in(to, granted, &tries);
+			if (ret)
+				break;
+			continue;
+		}
+		tries = 0;
 		if (n > 0) {
 			pos += n;
 			copied += n;
 			atomic64_add(n, &b->bytes_read);
-			tries = 0;
-		}
-		if (n < granted && (n > 0 || n == -EFAULT) &&
-		    user_backed_iter(to) && iov_iter_count(to)) {
-			/* a fault in the reader's buffer, or the source's end */
-			ret = jet_fault_in(to, &tries);
-			if (ret)
-				break;
-			continue;
 		}
 		if (n <= 0) {
 			if (n < 0)
