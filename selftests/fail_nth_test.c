@@ -1090,6 +1090,12 @@ FIXTURE_VARIANT(nth) {
 	const char *name;
 	int level;
 	call_fn call;
+	/*
+	 * sendfile(2) loops over splices in the VFS and returns the bytes it
+	 * moved when a later one fails: a shorter transfer is that call's
+	 * clean outcome of a fault, not a half-done state.
+	 */
+	bool short_ok;
 };
 
 FIXTURE_VARIANT_ADD(nth, open_dev_jet) {
@@ -1262,10 +1268,12 @@ FIXTURE_VARIANT_ADD(nth, splice_to_pipe) {
 
 FIXTURE_VARIANT_ADD(nth, sendfile_to_dev_null) {
 	.name = "sendfile_to_dev_null", .level = L_DBOPEN, .call = call_sendfile_null,
+	.short_ok = true,
 };
 
 FIXTURE_VARIANT_ADD(nth, sendfile_to_pipe) {
 	.name = "sendfile_to_pipe", .level = L_DBOPEN, .call = call_sendfile_pipe,
+	.short_ok = true,
 };
 
 static int make_files(struct files *fl)
@@ -1388,6 +1396,7 @@ struct sweep {
 	const char *inst_name;
 	int level;
 	call_fn call;
+	bool short_ok;
 	struct snap ref_pre, ref_post, pre, post;
 	long ref_ret;
 	uint64_t ref_out;
@@ -1473,6 +1482,11 @@ static int sweep_one(struct __test_metadata *_metadata, struct sweep *sw,
 		/* fewer than N fault sites: the clean run again */
 		verdict = as_clean(_metadata, sw, n, "no fault", ret, out) ?
 			  0 : -1;
+	} else if (ret > 0 && ret < sw->ref_ret && sw->short_ok) {
+		/* a shorter transfer: what it moved, it reports */
+		trace(sw, n, ret);
+		sw->coped++;
+		verdict = 2;
 	} else if (ret >= 0) {
 		/* the kernel coped with the fault: all done, nothing half */
 		trace(sw, n, ret);
@@ -1529,6 +1543,7 @@ TEST_F_TIMEOUT(nth, every_fault_fails_cleanly_and_leaves_nothing, 1800)
 	sw->fl = &self->fl;
 	sw->inst_name = inst_name;
 	sw->level = variant->level;
+	sw->short_ok = variant->short_ok;
 	sw->call = variant->call;
 
 	/* the clean run every other is compared with */
