@@ -18,7 +18,8 @@ static void jet_regfile_release(struct kref *ref)
 {
 	struct jet_regfile *rf = container_of(ref, struct jet_regfile, ref);
 
-	fput(rf->file);
+	if (rf->file)	/* NULL when a failed attach or add_log drops it */
+		fput(rf->file);
 	kfree(rf->path);
 	kfree(rf);
 }
@@ -41,6 +42,25 @@ static int jet_path_dup(u64 uptr, char **out)
 		*out = NULL;
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* A database or log named by the user string at uptr, with no file yet. */
+static int jet_regfile_new(u64 uptr, struct jet_regfile **out)
+{
+	struct jet_regfile *rf;
+	int ret;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf)
+		return -ENOMEM;
+	ret = jet_path_dup(uptr, &rf->path);
+	if (ret) {
+		kfree(rf);
+		return ret;
+	}
+	kref_init(&rf->ref);
+	*out = rf;
 	return 0;
 }
 
@@ -141,19 +161,11 @@ long jet_ioc_attach_db(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	struct jet_attach *arg = karg;
 	struct jet_instance *inst;
 	struct jet_regfile *rf;
-	char *path;
 	long ret;
 
-	ret = jet_path_dup(arg->name, &path);
+	ret = jet_regfile_new(arg->name, &rf);
 	if (ret)
 		return ret;
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
-	if (!rf) {
-		kfree(path);
-		return -ENOMEM;
-	}
-	kref_init(&rf->ref);
-	rf->path = path;
 
 	ret = jet_instance_lock(ctx, arg->instance, &inst);
 	if (ret)
@@ -165,7 +177,7 @@ long jet_ioc_attach_db(struct jet_ctx *ctx, void *karg, void __user *uarg)
 		goto out_unlock;
 	if (inst->backup)
 		ret = -EBUSY;
-	else if (jet_find_db(inst, path))
+	else if (jet_find_db(inst, rf->path))
 		ret = -EEXIST;
 	if (ret)
 		goto out_unlock;
@@ -176,12 +188,8 @@ long jet_ioc_attach_db(struct jet_ctx *ctx, void *karg, void __user *uarg)
 out_unlock:
 	jet_instance_unlock(inst);
 out_free:
-	if (rf && rf->file) {
+	if (rf)
 		jet_regfile_put(rf);
-	} else if (rf) {
-		kfree(path);
-		kfree(rf);
-	}
 	return ret;
 }
 
@@ -228,21 +236,13 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	struct jet_add_log *arg = karg;
 	struct jet_instance *inst;
 	struct jet_regfile *rf, *newest;
-	char *path;
 	long ret;
 
 	if (!arg->generation)
 		return -EINVAL;
-	ret = jet_path_dup(arg->name, &path);
+	ret = jet_regfile_new(arg->name, &rf);
 	if (ret)
 		return ret;
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
-	if (!rf) {
-		kfree(path);
-		return -ENOMEM;
-	}
-	kref_init(&rf->ref);
-	rf->path = path;
 	rf->generation = arg->generation;
 
 	ret = jet_instance_lock(ctx, arg->instance, &inst);
@@ -259,7 +259,7 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	}
 	if (!ret)
 		ret = jet_source_get(arg->fd, &rf->file);
-	if (!ret && jet_find_log(inst, path))
+	if (!ret && jet_find_log(inst, rf->path))
 		ret = -EEXIST;
 	if (ret)
 		goto out_unlock;
@@ -270,12 +270,8 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 out_unlock:
 	jet_instance_unlock(inst);
 out_free:
-	if (rf && rf->file) {
+	if (rf)
 		jet_regfile_put(rf);
-	} else if (rf) {
-		kfree(path);
-		kfree(rf);
-	}
 	return ret;
 }
 
