@@ -292,7 +292,8 @@ static long jet_bfile_ioctl(struct file *file, unsigned int cmd,
 	    _IOC_NR(cmd) != _IOC_NR(JET_FILE_IOC_INFO) ||
 	    _IOC_DIR(cmd) != _IOC_DIR(JET_FILE_IOC_INFO))
 		return -ENOTTY;
-	if (_IOC_SIZE(cmd) != sizeof(info))
+	/* the caller's size travels in cmd, as on /dev/jet (ioctl.c) */
+	if (_IOC_SIZE(cmd) < sizeof(info))
 		return -EINVAL;
 
 	memset(&info, 0, sizeof(info));

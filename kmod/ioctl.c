@@ -3,11 +3,21 @@
  * The one door for every /dev/jet ioctl.
  *
  * One table, indexed by _IOC_NR, says for each command its full number, its
- * handler, the size of its argument, where its zero-only padding and its
- * flags are, and whether the handler writes its results back itself. The
- * generic path below checks all of that, so handlers see a kernel copy of an
- * argument that has the right size, zero padding and only known flags.
+ * handler, the size of its argument today and the smallest size it was ever
+ * released with, the fields that must be zero on the way in (reserved
+ * padding, and fields that are only written back), where its flags are, and
+ * whether the handler writes its results back itself. The generic path
+ * below checks all of that, so handlers see a kernel copy of an argument of
+ * today's size, with zero reserved and output fields and only known flags.
  * Adding a command is one row here and one function.
+ *
+ * Growing a struct (Documentation/process/botching-up-ioctls.rst): the
+ * size the caller's struct has travels in the command number, as with DRM.
+ * A smaller struct from an older program is padded with zeros, a bigger one
+ * from a newer program is accepted when the bytes we do not know are zero
+ * (copy_struct_from_user()), and results are written back only up to the
+ * caller's size. A struct grows only at its end, and a new field means what
+ * it meant before it existed when it is zero.
  */
 #include <linux/nospec.h>
 #include <linux/stddef.h>
@@ -16,16 +26,25 @@
 
 #include "jet.h"
 
+/* a field of an argument, by offset and length */
+struct jet_field {
+	u16 off;
+	u16 len;
+};
+
+#define JET_ZERO_MAX	4
+
 struct jet_ioctl_op {
 	unsigned int cmd;
 	jet_ioctl_fn fn;
-	u16 size;
-	u16 padding_off;	/* of a __u32 that must be zero */
+	u16 size;		/* today's struct */
+	u16 min_size;		/* the first released layout */
 	u16 flags_off;		/* of a __u32 with only flags_mask bits */
-	bool has_padding;
 	bool has_flags;
 	bool copies_out;	/* the handler writes its results itself */
 	u32 flags_mask;
+	/* reserved and output-only fields: zero on input (len 0 ends it) */
+	struct jet_field zero[JET_ZERO_MAX];
 };
 
 /* Every argument fits in this, on the stack. */
@@ -47,18 +66,28 @@ union jet_ioctl_arg {
 	struct jet_truncate_event truncate_event;
 };
 
-/* A row: the command, its handler and argument, then any of the below. */
+/*
+ * A row: the command, its handler and argument, then any of the below.
+ * The smallest size is today's unless JET_MIN_SIZE says otherwise.
+ */
 #define JET_OP(_cmd, _fn, _type, ...)				\
 	[_IOC_NR(_cmd)] = {					\
 		.cmd = (_cmd),					\
 		.fn = (_fn),					\
 		.size = sizeof(_type),				\
+		.min_size = sizeof(_type),			\
 		__VA_ARGS__					\
 	}
 
-#define JET_PADDING(_type)					\
-	.has_padding = true,					\
-	.padding_off = offsetof(_type, padding)
+/* the struct as first released ended with this field */
+#define JET_MIN_SIZE(_type, _last)				\
+	.min_size = offsetofend(_type, _last)
+
+#define JET_FIELD(_type, _field)				\
+	{ offsetof(_type, _field), sizeof_field(_type, _field) }
+
+/* fields that must be zero on input: reserved ones, and outputs */
+#define JET_ZERO(...)	.zero = { __VA_ARGS__ }
 
 #define JET_FLAGS(_type, _mask)					\
 	.has_flags = true,					\
@@ -72,24 +101,29 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	JET_OP(JET_IOC_QUERY, jet_ioc_query, struct jet_query),
 	JET_OP(JET_IOC_ENABLE_MULTI, jet_ioc_enable_multi,
 	       struct jet_enable_multi,
-	       JET_PADDING(struct jet_enable_multi),
+	       JET_ZERO(JET_FIELD(struct jet_enable_multi, padding)),
 	       JET_FLAGS(struct jet_enable_multi, 0)),
 	/* writes the handle before publishing the instance */
 	JET_OP(JET_IOC_CREATE_INSTANCE, jet_ioc_create_instance,
 	       struct jet_create,
-	       JET_PADDING(struct jet_create),
+	       JET_ZERO(JET_FIELD(struct jet_create, padding),
+			JET_FIELD(struct jet_create, instance)),
 	       JET_COPIES_OUT),
+	/* instance is in and out: the handle given, the one initialised */
 	JET_OP(JET_IOC_INIT, jet_ioc_init, struct jet_init,
-	       JET_PADDING(struct jet_init),
+	       JET_ZERO(JET_FIELD(struct jet_init, padding)),
 	       JET_FLAGS(struct jet_init, JET_INIT_NO_HANDLE),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_TERM, jet_ioc_term, struct jet_term,
-	       JET_PADDING(struct jet_term)),
-	JET_OP(JET_IOC_GET_STATE, jet_ioc_get_state, struct jet_get_state),
+	       JET_ZERO(JET_FIELD(struct jet_term, padding))),
+	JET_OP(JET_IOC_GET_STATE, jet_ioc_get_state, struct jet_get_state,
+	       JET_ZERO(JET_FIELD(struct jet_get_state, state))),
 	/* -ENOBUFS writes the size back */
 	JET_OP(JET_IOC_LIST_INSTANCES, jet_ioc_list_instances,
 	       struct jet_list,
-	       JET_PADDING(struct jet_list),
+	       JET_ZERO(JET_FIELD(struct jet_list, padding),
+			JET_FIELD(struct jet_list, count),
+			JET_FIELD(struct jet_list, size)),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_ATTACH_DB, jet_ioc_attach_db, struct jet_attach,
 	       JET_FLAGS(struct jet_attach, 0)),
@@ -103,12 +137,14 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	       struct jet_instance_u64),
 	/* writes the lock's handle, dropping the lock if it cannot */
 	JET_OP(JET_IOC_LOCK_RANGE, jet_ioc_lock_range, struct jet_lock_range,
+	       JET_ZERO(JET_FIELD(struct jet_lock_range, lock)),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_UNLOCK_RANGE, jet_ioc_unlock_range,
 	       struct jet_instance_u64),
 	JET_OP(JET_IOC_PAUSE_BACKUP, jet_ioc_pause_backup,
 	       struct jet_instance_op,
 	       JET_FLAGS(struct jet_instance_op, 0)),
+	/* _IOR only; keeps the event queued if it cannot be written */
 	JET_OP(JET_IOC_GET_TRUNCATE_EVENT, jet_ioc_get_truncate_event,
 	       struct jet_truncate_event,
 	       JET_COPIES_OUT),
@@ -118,16 +154,21 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	/* -ENOBUFS writes the size back */
 	JET_OP(JET_IOC_GET_ATTACH_INFO, jet_ioc_get_attach_info,
 	       struct jet_name_list,
+	       JET_ZERO(JET_FIELD(struct jet_name_list, size)),
 	       JET_COPIES_OUT),
 	/* installs the new fd only once the results are written */
 	JET_OP(JET_IOC_OPEN_FILE, jet_ioc_open_file, struct jet_open_file,
+	       JET_ZERO(JET_FIELD(struct jet_open_file, size),
+			JET_FIELD(struct jet_open_file, fd)),
 	       JET_FLAGS(struct jet_open_file, JET_OPEN_NONBLOCK),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_GET_LOG_INFO, jet_ioc_get_log_info,
 	       struct jet_name_list,
+	       JET_ZERO(JET_FIELD(struct jet_name_list, size)),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_GET_TRUNCATE_LOG_INFO, jet_ioc_get_truncate_log_info,
 	       struct jet_name_list,
+	       JET_ZERO(JET_FIELD(struct jet_name_list, size)),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_TRUNCATE_LOG, jet_ioc_truncate_log,
 	       struct jet_instance_op,
@@ -165,16 +206,24 @@ static const struct jet_ioctl_op *jet_ioctl_find(unsigned int cmd)
 	return op;
 }
 
-/* Copy the argument in and check its reserved fields. */
+/*
+ * Copy the argument in (usize bytes of the caller's, zero-padded or with a
+ * zero tail beyond ours) and check its reserved fields, outputs and flags.
+ */
 static int jet_ioctl_arg_in(const struct jet_ioctl_op *op, void *karg,
-			    void __user *uarg)
+			    void __user *uarg, size_t usize)
 {
+	const struct jet_field *f;
+	int ret;
+
 	if (!(_IOC_DIR(op->cmd) & _IOC_WRITE))
 		return 0;
-	if (copy_from_user(karg, uarg, op->size))
-		return -EFAULT;
-	if (op->has_padding && jet_arg_u32(karg, op->padding_off))
-		return -EINVAL;
+	ret = copy_struct_from_user(karg, op->size, uarg, usize);
+	if (ret)
+		return ret;	/* -EFAULT, or -E2BIG for unknown bytes */
+	for (f = op->zero; f < op->zero + JET_ZERO_MAX && f->len; f++)
+		if (memchr_inv((const char *)karg + f->off, 0, f->len))
+			return -EINVAL;
 	if (op->has_flags && (jet_arg_u32(karg, op->flags_off) &
 			      ~op->flags_mask))
 		return -EINVAL;
@@ -187,17 +236,18 @@ long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *uarg = (void __user *)arg;
 	const struct jet_ioctl_op *op;
 	union jet_ioctl_arg karg;
+	size_t usize = _IOC_SIZE(cmd);
 	long ret;
 
 	op = jet_ioctl_find(cmd);
 	if (!op)
 		return -ENOTTY;
-	if (_IOC_SIZE(cmd) != op->size)
+	if (usize < op->min_size)
 		return -EINVAL;
 
 	/* handlers and copy-outs never see stale stack */
 	memset(&karg, 0, sizeof(karg));
-	ret = jet_ioctl_arg_in(op, &karg, uarg);
+	ret = jet_ioctl_arg_in(op, &karg, uarg, usize);
 	if (ret)
 		return ret;
 
@@ -206,7 +256,7 @@ long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ret;
 
 	if ((_IOC_DIR(op->cmd) & _IOC_READ) && !op->copies_out &&
-	    copy_to_user(uarg, &karg, op->size))
+	    copy_to_user(uarg, &karg, min_t(size_t, usize, op->size)))
 		return -EFAULT;
 	return ret;
 }

@@ -76,7 +76,8 @@ static JET_ERR jet_dev_open_locked(void)
 	do {
 		ret = ioctl(fd, JET_IOC_QUERY, &q);
 	} while (ret < 0 && errno == EINTR);
-	if (ret < 0 || q.abi_version != JET_ABI_VERSION) {
+	/* a newer module serves older programs (uapi: the ABI rules) */
+	if (ret < 0 || q.abi_version < JET_ABI_VERSION) {
 		/* ENOTTY: the node is not jet's */
 		JET_ERR err = ret < 0 && errno != ENOTTY ?
 			libjet_err_from_errno(errno) :

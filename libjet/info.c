@@ -27,6 +27,9 @@ JET_ERR libjet_list_records(void **pbuf, size_t *psize, unsigned int *pcount)
 	for (tries = 0; tries < JET_LIST_TRIES; tries++) {
 		l.buf = libjet_uptr(buf);
 		l.buf_size = (__u32)cap;
+		/* outputs go in as zero (uapi rules) */
+		l.count = 0;
+		l.size = 0;
 		err = libjet_ioctl(JET_IOC_LIST_INSTANCES, &l);
 		if (err != JET_errBufferTooSmall)
 			break;

@@ -3,10 +3,19 @@
  * The ioctl ABI of /dev/jet, shared by the jet module and libjet.
  *
  * Rules that hold for every command below:
- *  - every struct is a multiple of 8 bytes, pointers travel as __u64, and the
- *    field named "padding" must be zero (else -EINVAL);
- *  - the size encoded in the command must be the size of its struct (a short
- *    or oversized argument gets -EINVAL); an unknown command gets -ENOTTY;
+ *  - every struct is a multiple of 8 bytes, pointers travel as __u64, and
+ *    fields named "padding" or "reserved" must be zero (else -EINVAL);
+ *  - fields documented as "out" only must be zero on input (else -EINVAL);
+ *  - the size of the caller's struct travels in the command number (the
+ *    _IOC_SIZE bits, as DRM does), so a struct can grow at its end without
+ *    breaking anyone: a struct smaller than the command's first released
+ *    layout gets -EINVAL; a smaller one from an older program is padded
+ *    with zeros; a bigger one from a newer program is accepted when every
+ *    byte beyond what the module knows is zero (else -E2BIG, as
+ *    copy_struct_from_user()); results are written back only up to the
+ *    caller's size. A field added later means, when zero, what the call
+ *    did before it existed;
+ *  - an unknown command gets -ENOTTY;
  *  - unknown bits in "flags" and "grbit" fields get -EINVAL;
  *  - a bad user pointer gets -EFAULT;
  *  - a failed command changes no state; its output fields hold nothing
@@ -22,7 +31,13 @@
 #include <linux/ioctl.h>
 #include <linux/errno.h>
 
-#define JET_ABI_VERSION		1
+/*
+ * 2: structs may grow (the rules above); output fields must be zero on
+ * input. A module serves every program built for its version or an older
+ * one down to 2, so libjet needs abi_version >= the JET_ABI_VERSION it was
+ * built with.
+ */
+#define JET_ABI_VERSION		2
 
 /* Longest instance or display name, in bytes without the NUL. */
 #define JET_NAME_MAX		255
@@ -498,5 +513,9 @@ struct jet_file_info {
 #define JET_ERRNO_INVALID_PARAMETER_FAULT	EFAULT
 /* JET_errInvalidParameter: an unknown command */
 #define JET_ERRNO_INVALID_PARAMETER_COMMAND	ENOTTY
+/* JET_errInvalidParameter: a struct from a newer program, with fields this
+ * module does not know set
+ */
+#define JET_ERRNO_INVALID_PARAMETER_SIZE	E2BIG
 
 #endif /* _UAPI_JET_IOCTL_H */

@@ -84,7 +84,7 @@ int main(void)
 
 	/* what the tables do not list */
 	CHECK_ERR(libjet_err_from_errno(0), JET_errSuccess);
-	CHECK_ERR(libjet_err_from_errno(E2BIG), JET_errDiskIO);
+	CHECK_ERR(libjet_err_from_errno(EDOM), JET_errDiskIO);
 	CHECK_ERR(libjet_err_from_errno(EXDEV), JET_errDiskIO);
 	CHECK_ERR(libjet_err_from_errno(99999), JET_errDiskIO);
 	CHECK_ERR(libjet_err_from_errno(-1), JET_errDiskIO);

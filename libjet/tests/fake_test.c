@@ -390,10 +390,11 @@ static void device_open_rules(void)
 	fk_missing = true;
 	CHECK_ERR(JetCreateInstance(&inst, "m"), JET_errFeatureNotAvailable);
 	fk_missing = false;
-	fk_abi = JET_ABI_VERSION + 1;
+	/* an older module lacks what this libjet needs */
+	fk_abi = JET_ABI_VERSION - 1;
 	CHECK_ERR(JetGetNotificationFd(&fd), JET_errFeatureNotAvailable);
-	/* a failed open is not remembered */
-	fk_abi = JET_ABI_VERSION;
+	/* a failed open is not remembered; a newer module serves us */
+	fk_abi = JET_ABI_VERSION + 1;
 	fk_opens = 0;
 	CHECK_ERR(JetGetNotificationFd(&fd), JET_errSuccess);
 	CHECK(fd >= 0 && fk_dev[fd]);
