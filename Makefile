@@ -89,9 +89,14 @@ dkms-uninstall:
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 
 # The selftests on the debug kernel: KASAN, lockdep, kmemleak, UBSAN, fault
-# injection (built once, cached in /var/cache/jet-debug-kernel).
+# injection (built once, cached in /var/cache/jet-debug-kernel), then the
+# coverage of kmod/ (gcov; build/coverage/).
 check-debug:
-	+@selftests/debug/check-debug.sh
+	+@selftests/debug/check-debug.sh kasan
+
+# The same on the KCSAN kernel (data races; cached beside the KASAN one).
+check-kcsan:
+	+@selftests/debug/check-debug.sh kcsan
 
 # make check on Debian's 6.1, 6.12 and 6.12-rt kernels, jet.ko W=1 clean
 # (MATRIX="6.12-rt" for a subset).
@@ -108,5 +113,5 @@ clean:
 	-$(MAKE) -C libjet/tools clean
 	rm -rf build
 
-.PHONY: all module libjet tools selftests check check-debug check-matrix lint demo bench sparse clean install \
+.PHONY: all module libjet tools selftests check check-debug check-kcsan check-matrix lint demo bench sparse clean install \
 	uninstall dkms-install dkms-uninstall

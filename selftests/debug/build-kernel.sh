@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Builds the debug kernel of `make check-debug` once and keeps it in a cache
-# that outlives the clone (CI reuses it across runs): Debian's
-# linux-source-6.1 tarball, `make tinyconfig`, then debug.config (KASAN,
-# lockdep, kmemleak, UBSAN, fault injection...). The cache key hashes
-# debug.config, the linux-source version, the compiler and this recipe, so a
-# change to any of them builds a new kernel; older keys are removed.
+# Builds a debug kernel once and keeps it in a cache that outlives the clone
+# (CI reuses it across runs): Debian's linux-source-6.1 tarball, `make
+# tinyconfig`, then debug.config (lockdep, kmemleak, UBSAN, fault
+# injection...) and the flavour's fragment: kasan.config (`make
+# check-debug`: KASAN, gcov) or kcsan.config (`make check-kcsan`). The cache
+# keeps one entry per flavour, so the two never evict each other; its key
+# hashes both fragments, the linux-source version, the compiler and this
+# recipe, so a change to any of them builds a new kernel and the flavour's
+# older entry is removed.
 #
 # The tree stays configured and built (O= output), so external modules build
 # against it: `make -C DIR/obj M=...`.
 #
-# usage: build-kernel.sh      prints the cache entry DIR on its last line:
+# usage: build-kernel.sh [kasan|kcsan]   (kasan)
+#                             prints the cache entry DIR on its last line:
 #                             DIR/obj (the build tree), DIR/bzImage,
 #                             DIR/build-seconds (the time the build took)
 # env:   JET_DEBUG_CACHE=DIR  the cache (default /var/cache/jet-debug-kernel,
@@ -21,12 +25,17 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-fragment=$here/debug.config
+flavour=${1:-kasan}
+case $flavour in
+kasan | kcsan) ;;
+*) echo "usage: build-kernel.sh [kasan|kcsan]" >&2; exit 2 ;;
+esac
+fragments=("$here/debug.config" "$here/$flavour.config")
 tarball=${KSRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
 # Bump when the steps below change what they build.
-recipe=1
+recipe=2
 
-log() { echo "debug-kernel: $*" >&2; }
+log() { echo "debug-kernel ($flavour): $*" >&2; }
 
 cache=${JET_DEBUG_CACHE:-/var/cache/jet-debug-kernel}
 if ! mkdir -p "$cache" 2>/dev/null || [[ ! -w $cache ]]; then
@@ -39,12 +48,12 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
 	stat -c '%s %Y' "$tarball")
 ccver=$(${CC:-gcc} --version | head -n 1)
 key=$({
-	cat "$fragment"
+	cat "${fragments[@]}"
 	echo "linux-source $srcver"
 	echo "cc $ccver"
 	echo "recipe $recipe"
 } | sha256sum | cut -c1-16)
-entry=$cache/$key
+entry=$cache/$flavour-$key
 
 # One build at a time per cache; a second caller waits and then finds it.
 exec 9>"$cache/.lock"
@@ -56,8 +65,9 @@ if [[ -f $entry/bzImage && -f $entry/build-seconds ]]; then
 	exit 0
 fi
 
-# Only the current key is kept: a kernel tree is a few GiB.
-for old in "$cache"/*; do
+# Only the current key of each flavour is kept: a kernel tree is a few GiB.
+# (An entry named by a bare key is from recipe 1, before flavours.)
+for old in "$cache"/"$flavour"-* "$cache"/[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do
 	[[ -d $old && $old != "$entry" ]] || continue
 	log "removing the old entry $old"
 	rm -rf "$old"
@@ -82,13 +92,13 @@ fi
 
 obj=$work/obj
 kmake() {
-	make -C "$work/src" O="$obj" -j"$(nproc)" LOCALVERSION=-jet-debug "$@"
+	make -C "$work/src" O="$obj" -j"$(nproc)" LOCALVERSION=-jet-$flavour "$@"
 }
 
-log "configuring: tinyconfig + $fragment"
+log "configuring: tinyconfig + ${fragments[*]##*/}"
 kmake -s tinyconfig >/dev/null
 "$work/src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-	"$fragment" >"$work/merge.log" 2>&1 || {
+	"${fragments[@]}" >"$work/merge.log" 2>&1 || {
 	cat "$work/merge.log" >&2
 	exit 1
 }
@@ -113,9 +123,9 @@ while IFS= read -r line; do
 	got=$(grep -E "^$name=|^# $name is not set" "$obj/.config" || true)
 	log "WANTED '$line', GOT '${got:-nothing (dependencies missing)}'"
 	bad=$((bad + 1))
-done <"$fragment"
+done < <(cat "${fragments[@]}")
 if ((bad)); then
-	log "$bad options of $fragment are not in force: fix the fragment"
+	log "$bad options of ${fragments[*]##*/} are not in force: fix the fragments"
 	exit 1
 fi
 cp "$obj/.config" "$work/config"

@@ -8,7 +8,9 @@
 # (the VM's own checks count as failed tests when they fail).
 #
 # Mode debug is check on the debug kernel: its kmemleak scan must also have
-# run (init.sh), and any leak it reports fails the run.
+# run (init.sh), and any leak it reports fails the run. On the KCSAN kernel
+# (DEBUG_FLAVOUR=kcsan) KCSAN must have passed its boot selftest, and every KCSAN
+# report fails the run; each is listed with the two accesses it names.
 #
 # usage: check-log.sh check|bench|debug OUTDIR VM_STATUS PROGRAM...
 # exit:  0 when nothing failed.
@@ -26,7 +28,7 @@ problems+='|[Kk]ernel panic|Unable to handle kernel|blocked for more than'
 problems+='|possible circular locking|inconsistent lock state'
 problems+='|possible recursive locking|possible irq lock inversion'
 problems+='|lock held when returning|bad unlock balance|held lock freed'
-problems+='|suspicious RCU usage|detected stall|UBSAN:|KASAN:|KFENCE:'
+problems+='|suspicious RCU usage|detected stall|UBSAN:|KASAN:|KFENCE:|KCSAN:'
 problems+='|refcount_t:|unreferenced object|stack-protector'
 # The debug kernel's own words (most also come with a BUG: or WARNING:).
 problems+='|sleeping function called from invalid context'
@@ -172,6 +174,24 @@ if [[ $mode == debug ]] && grep -q '^jet-vm: rmmod ok' "$console"; then
 	# out of room: a silent lockdep proves nothing.
 	dl=$(sed -n 's/^jet-vm: debug_locks=\([0-9]*\).*/\1/p' "$console" | tail -n 1)
 	[[ $dl == 1 ]] || vmfail "lockdep" "debug_locks=${dl:-unknown} at the end"
+fi
+
+if [[ $mode == debug && ${DEBUG_FLAVOUR:-} == kcsan ]]; then
+	# A KCSAN that did not pass its selftest (or is absent) proves nothing.
+	st=$(grep -m1 -o 'kcsan: selftest: [0-9]*/[0-9]* tests passed' "$console")
+	n=$(sed -n 's#.* \([0-9]*\)/\([0-9]*\) .*#\1 \2#p' <<<"$st")
+	# shellcheck disable=SC2086
+	set -- $n
+	[[ -n $st && ${1:-0} -gt 0 && ${1:-0} == "${2:-}" ]] ||
+		vmfail "KCSAN" "no passed boot selftest (${st:-none in the log})"
+	# Every report, with the accesses it names (the first line after the
+	# header names the two functions; jet's own are marked [jet]).
+	nk=$(grep -c 'BUG: KCSAN:' "$console")
+	if ((nk)); then
+		echo "  KCSAN: $nk reports:"
+		grep 'BUG: KCSAN:' "$console" | sed 's/^\[[ 0-9.]*\] //' |
+			sort | uniq -c | sed 's/^/    /'
+	fi
 fi
 
 nprob=$(grep -cE "$problems" "$console")

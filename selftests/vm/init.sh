@@ -20,7 +20,7 @@ mount -t tmpfs -o size=1g,mode=1777 tmpfs /tmp
 mkdir -p /run
 
 # MODE, TESTS, JET_SEED, TEST_TIMEOUT, HUNG_TIMEOUT, PRELOAD, JET_KO_ARGS,
-# JET_FUZZ_SECONDS
+# JET_FUZZ_SECONDS, JET_OUTSIDE_SECONDS, FLAVOUR (debug: kasan or kcsan)
 # shellcheck source=/dev/null
 . /jet.conf
 
@@ -103,6 +103,9 @@ export JET_KO JET_SEED HOME TMPDIR
 if [ -n "${JET_FUZZ_SECONDS:-}" ]; then
 	export JET_FUZZ_SECONDS
 fi
+if [ -n "${JET_OUTSIDE_SECONDS:-}" ]; then
+	export JET_OUTSIDE_SECONDS
+fi
 cd /tmp || say "no /tmp"
 
 for t in $TESTS; do
@@ -177,5 +180,21 @@ if [ "$MODE" = debug ] && [ -e $kmemleak ]; then
 fi
 if [ "$MODE" = debug ]; then
 	say "debug_locks=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats 2>/dev/null)"
+fi
+
+# gcov (the kasan kernel): jet.ko's counters outlive rmmod (gcov_persist),
+# so they include the module's exit. The .gcda files go to the host on
+# ttyS1 as a base64 tar between two markers (coverage.sh unpacks them).
+# debugfs files show size 0, so they are copied with cat first.
+gcov=/sys/kernel/debug/gcov
+if [ -d $gcov ]; then
+	mkdir -p /tmp/gcov
+	n=0
+	for f in $(find $gcov -name '*.gcda' | grep /kmod/); do
+		cat "$f" >"/tmp/gcov/${f##*/}" && n=$((n + 1))
+	done
+	say "gcov begin $n files"
+	(cd /tmp/gcov && tar -cf - . | gzip | base64) >&3
+	say "gcov end"
 fi
 finish

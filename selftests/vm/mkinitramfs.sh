@@ -6,7 +6,9 @@
 #
 # usage: mkinitramfs.sh OUT.cpio MODE JET.KO PROGRAM...
 # env:   JET_SEED TEST_TIMEOUT HUNG_TIMEOUT JET_KO_ARGS JET_FUZZ_SECONDS
+#        JET_OUTSIDE_SECONDS DEBUG_FLAVOUR
 #        EXTRA_FILES (files the programs use, put beside them in /tests)
+#        EXTRA_ROOT (a directory merged into the initramfs's root)
 #        MODDIR (the modules of the kernel booted, for jet.ko's dependencies)
 set -euo pipefail
 
@@ -88,7 +90,15 @@ HUNG_TIMEOUT='${HUNG_TIMEOUT:-60}'
 PRELOAD='${preload[*]}'
 JET_KO_ARGS='${JET_KO_ARGS:-}'
 JET_FUZZ_SECONDS='${JET_FUZZ_SECONDS:-}'
+JET_OUTSIDE_SECONDS='${JET_OUTSIDE_SECONDS:-}'
+FLAVOUR='${DEBUG_FLAVOUR:-}'
 CONF
+
+# EXTRA_ROOT: a tree merged into the root (programs the tests run, with
+# the shared libraries they need at their own paths).
+if [[ -n ${EXTRA_ROOT:-} ]]; then
+	cp -a "$EXTRA_ROOT"/. "$stage"/
+fi
 
 # Not compressed: unpacking is faster than decompressing under TCG.
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out"
