@@ -17,17 +17,31 @@
  * a "backup flow" operation runs a whole backup with valid arguments, so
  * the deep states are reached often, and stops at a random step.
  *
+ * The sequence mode (the second test) goes deeper: each worker runs whole
+ * backups in the order a real owner and agent call them (create, init,
+ * attach, add logs, checkpoint, begin, attach info, open, read, log info,
+ * open and read the logs, truncate info, truncate, end, term), an owner
+ * context and an agent context apart, with an owner thread that answers the
+ * owner's events; now and then one call gets a bad argument (a flipped
+ * byte, a bad pointer, the wrong context), an injected allocation failure
+ * (fail-nth, on kernels with fault injection) or a disruption before it (a
+ * stop, a service stop, pause, throttle, a range lock, a closed file, a
+ * term). So most calls get past the first checks; the opens and reads that
+ * succeeded are counted and printed.
+ *
  * Every blocking call is bounded: an interval timer interrupts it. The test
  * passes when no process died unexpectedly, no ioctl returned an errno
  * outside the uapi's tables (a kernel-internal one, say), every process
  * finished before the watchdog's deadline, and once all of them are gone no
  * instance is left.
  *
- * env: JET_SEED (the run's seed, printed), JET_FUZZ_SECONDS (default 20).
+ * env: JET_SEED (the run's seed, printed), JET_FUZZ_SECONDS (default 20,
+ * each mode).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -121,6 +135,20 @@ static const struct {
 	[OP_FLOW] = { "backup_flow", 4 },
 };
 
+/* The steps of the sequence mode, in the order a backup makes them. */
+enum seq_step {
+	SQ_CREATE, SQ_INIT, SQ_ATTACH, SQ_ADD_LOG, SQ_CHECKPOINT, SQ_BEGIN,
+	SQ_ATTACH_INFO, SQ_OPEN_DB, SQ_READ_DB, SQ_LOG_INFO, SQ_OPEN_LOG,
+	SQ_READ_LOG, SQ_TRUNC_INFO, SQ_TRUNCATE, SQ_END, SQ_TERM,
+	NSTEPS
+};
+
+static const char *const seq_names[NSTEPS] = {
+	"create", "init", "attach", "add_log", "checkpoint", "begin",
+	"attach_info", "open_db", "read_db", "log_info", "open_log",
+	"read_log", "truncate_info", "truncate", "end", "term",
+};
+
 /* Shared by every process of the run (MAP_SHARED). */
 struct shared {
 	uint64_t handles[SHARED_HANDLES];	/* instances anyone created */
@@ -135,6 +163,10 @@ struct shared {
 	char names[NNAMES][64];
 	char dbs[NDBS][96];
 	char logs[NLOGS][96];
+	/* the sequence mode */
+	uint64_t seq_calls[NSTEPS], seq_oks[NSTEPS];
+	uint64_t seqs, seqs_ended, opens_ok, reads_ok, read_bytes;
+	uint64_t bad_args, faults, disruptions, log_info_waits, events;
 };
 
 /* One process's own view. */
@@ -164,6 +196,7 @@ struct fz {
 	char *scratch;		/* SCRATCH bytes, then an unmapped page */
 	char *guard;
 	char *long_name, *long_path;
+	int nth_fd;		/* /proc/thread-self/fail-nth, or -1 */
 };
 
 /* The timer's signal only interrupts what blocks. */
@@ -255,6 +288,8 @@ static long jet_call(struct fz *f, int op, int fd, unsigned long cmd,
 {
 	long ret = ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 
+	if (!ret && cmd == JET_IOC_OPEN_FILE)
+		__atomic_add_fetch(&f->sh->opens_ok, 1, __ATOMIC_RELAXED);
 	if (ret < 0 && (-ret >= 512 || !jet_errno_ok[-ret]))
 		note(f, "%s: cmd %#lx failed with errno %ld (%s): not in the uapi tables",
 		     ops[op].name, cmd, -ret, strerror(-ret));
@@ -264,6 +299,11 @@ static long jet_call(struct fz *f, int op, int fd, unsigned long cmd,
 /* A system call on a backup file: no kernel-internal errno may show. */
 static long sys_check(struct fz *f, int op, long ret)
 {
+	if (ret > 0 && op != OP_POLL && op != OP_LSEEK) {
+		/* a read, pread, readv, splice or sendfile that copied */
+		__atomic_add_fetch(&f->sh->reads_ok, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&f->sh->read_bytes, ret, __ATOMIC_RELAXED);
+	}
 	if (ret < 0) {
 		ret = -errno;
 		if (-ret >= 512)
@@ -1273,8 +1313,9 @@ static long do_flow(struct fz *f)
 			goto out;
 		fd = o.fd;
 		do {
-			ret = read(fd, f->scratch, SCRATCH);
-		} while (ret > 0 || (ret < 0 && errno == EINTR));
+			ret = sys_check(f, OP_FLOW,
+					read(fd, f->scratch, SCRATCH));
+		} while (ret > 0 || ret == -EINTR);
 		if (chance(f, 20)) {
 			keep_bfd(f, fd);
 			goto out;
@@ -1469,6 +1510,374 @@ static void run(struct fz *f, uint64_t max_ops)
 	}
 }
 
+/* ---- the sequence mode ---- */
+
+/* One backup's way through its steps, an owner and an agent apart. */
+struct seq {
+	struct fz *f;
+	int owner, agent;	/* contexts */
+	uint64_t inst;
+	int bfd[2];		/* the open databases', then logs' files */
+	volatile bool quit;	/* tells the owner thread to go */
+};
+
+/*
+ * The owner's side while the agent works: its context's events. A log roll
+ * request (GetLogInfo waiting for the owner to register a newer log) is to
+ * be answered here too, once the kernel has it: an ADD_LOG of the next
+ * generation on s->owner.
+ */
+static void *seq_owner_thread(void *arg)
+{
+	struct seq *s = arg;
+	struct fz *f = s->f;
+	struct jet_truncate_event te;
+	struct pollfd p = { .fd = s->owner, .events = POLLIN };
+	sigset_t set;
+
+	/* the interval timer's signals are the agent's */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	while (!s->quit) {
+		if (poll(&p, 1, 20) <= 0 || !(p.revents & POLLIN))
+			continue;
+		if (!ioctl(s->owner, JET_IOC_GET_TRUNCATE_EVENT, &te) &&
+		    te.instance)
+			__atomic_add_fetch(&f->sh->events, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Arm an injected failure of the Nth allocation of this thread's next
+ * call (only where the kernel has fail-nth); disarmed after the call.
+ */
+static bool seq_arm_fault(struct fz *f)
+{
+	char buf[8];
+	int len;
+
+	if (f->nth_fd < 0)
+		return false;
+	len = snprintf(buf, sizeof(buf), "%u", 1 + below(f, 6));
+	return pwrite(f->nth_fd, buf, len, 0) == len;
+}
+
+static void seq_disarm_fault(struct fz *f)
+{
+	if (f->nth_fd >= 0 && pwrite(f->nth_fd, "0", 1, 0) != 1)
+		(void)!pwrite(f->nth_fd, "0", 1, 0);
+}
+
+/*
+ * A disruption before a step, by the owner or the agent: what a real
+ * owner does to a running backup, or an agent that gives up on a file.
+ */
+static void seq_disrupt(struct seq *s)
+{
+	struct fz *f = s->f;
+	struct jet_instance_op op = { .instance = s->inst };
+	struct jet_instance_u64 u = { .instance = s->inst };
+	struct jet_lock_range l = {
+		.instance = s->inst, .name = (uintptr_t)f->sh->dbs[1],
+		.offset = below(f, 8192), .length = 1 + below(f, 8192),
+	};
+	int i;
+
+	__atomic_add_fetch(&f->sh->disruptions, 1, __ATOMIC_RELAXED);
+	switch (below(f, 8)) {
+	case 0:
+		jet_call(f, OP_STOP, s->owner, JET_IOC_STOP_BACKUP, &op);
+		break;
+	case 1:
+		op.grbit = chance(f, 70) ? 1u << below(f, 4) : JET_SERVICE_ALL;
+		op.grbit &= JET_SERVICE_MASK;
+		jet_call(f, OP_STOP_SERVICE, s->owner, JET_IOC_STOP_SERVICE,
+			 &op);
+		break;
+	case 2:
+		op.grbit = 1;
+		jet_call(f, OP_PAUSE, s->owner, JET_IOC_PAUSE_BACKUP, &op);
+		op.grbit = 0;
+		jet_call(f, OP_PAUSE, s->owner, JET_IOC_PAUSE_BACKUP, &op);
+		break;
+	case 3:
+		u.value = chance(f, 50) ? 0 : (1u << 20) + below(f, 1u << 20);
+		jet_call(f, OP_SET_THROTTLE, s->owner, JET_IOC_SET_THROTTLE,
+			 &u);
+		break;
+	case 4:
+		/* held across the agent's next step, then dropped */
+		if (!jet_call(f, OP_LOCK, s->owner, JET_IOC_LOCK_RANGE, &l)) {
+			u.value = l.lock;
+			jet_call(f, OP_UNLOCK, s->owner, JET_IOC_UNLOCK_RANGE,
+				 &u);
+		}
+		break;
+	case 5:
+		for (i = 0; i < 2; i++) {
+			if (s->bfd[i] >= 0 && chance(f, 50)) {
+				close(s->bfd[i]);
+				s->bfd[i] = -1;
+			}
+		}
+		break;
+	case 6:
+		/* the owner terminates its instance under the backup */
+		jet_call(f, OP_TERM, s->owner, JET_IOC_TERM,
+			 &(struct jet_term){ .instance = s->inst });
+		break;
+	default:
+		u.value = below(f, 4);
+		jet_call(f, OP_SET_CHECKPOINT, s->owner,
+			 JET_IOC_SET_CHECKPOINT, &u);
+		break;
+	}
+}
+
+/*
+ * One step's ioctl: mostly as given; now and then with one fault in it
+ * (a flipped byte of the argument, a bad pointer, the other context, or an
+ * injected allocation failure). The argument's out fields come back in
+ * arg either way.
+ */
+static long seq_call(struct seq *s, int step, int fd, unsigned long cmd,
+		     void *arg, size_t size)
+{
+	struct fz *f = s->f;
+	unsigned char copy[64];
+	void *p = arg;
+	bool armed = false;
+	long ret;
+
+	if (chance(f, 4))
+		seq_disrupt(s);
+	if (chance(f, 8)) {
+		__atomic_add_fetch(&f->sh->bad_args, 1, __ATOMIC_RELAXED);
+		switch (below(f, 4)) {
+		case 0:
+			memcpy(copy, arg, size);
+			copy[below(f, size)] ^= 1u << below(f, 8);
+			p = copy;
+			break;
+		case 1:
+			p = bad_ptr(f);
+			break;
+		case 2:
+			fd = fd == s->owner ? s->agent : s->owner;
+			break;
+		default:
+			memcpy(copy, arg, size);
+			memset(copy + below(f, size), 0xff, 1);
+			p = copy;
+			break;
+		}
+	} else if (chance(f, 5)) {
+		armed = seq_arm_fault(f);
+		if (armed)
+			__atomic_add_fetch(&f->sh->faults, 1, __ATOMIC_RELAXED);
+	}
+	ret = jet_call(f, OP_FLOW, fd, cmd, p);
+	if (armed)
+		seq_disarm_fault(f);
+	if (p == copy)
+		memcpy(arg, copy, size);
+	__atomic_add_fetch(&f->sh->seq_calls[step], 1, __ATOMIC_RELAXED);
+	if (!ret)
+		__atomic_add_fetch(&f->sh->seq_oks[step], 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+/* Reads a backup file to its end (or its failure); the bytes read. */
+static long seq_read_all(struct seq *s, int step, int fd)
+{
+	struct fz *f = s->f;
+	long total = 0, n;
+
+	for (;;) {
+		n = read(fd, f->scratch, chance(f, 80) ? 65536 : SCRATCH);
+		if (n < 0 && errno == EINTR)
+			continue;
+		__atomic_add_fetch(&f->sh->seq_calls[step], 1, __ATOMIC_RELAXED);
+		if (n <= 0)
+			break;
+		__atomic_add_fetch(&f->sh->seq_oks[step], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&f->sh->reads_ok, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&f->sh->read_bytes, n, __ATOMIC_RELAXED);
+		total += n;
+	}
+	return n < 0 ? -errno : total;
+}
+
+/* Opens name for the backup and reads it whole: 0 or -errno. */
+static long seq_copy(struct seq *s, int open_step, const char *name)
+{
+	struct fz *f = s->f;
+	struct jet_open_file o = {
+		.instance = s->inst,
+		.name = (uintptr_t)name,
+		.flags = chance(f, 20) ? JET_OPEN_NONBLOCK : 0,
+	};
+	int slot = open_step == SQ_OPEN_DB ? 0 : 1;
+	long ret;
+
+	ret = seq_call(s, open_step, s->agent, JET_IOC_OPEN_FILE, &o,
+		       sizeof(o));
+	if (ret)
+		return ret;
+	s->bfd[slot] = o.fd;
+	ret = seq_read_all(s, open_step + 1, o.fd);
+	if (s->bfd[slot] >= 0) {
+		close(s->bfd[slot]);
+		s->bfd[slot] = -1;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * GetLogInfo: it may wait for the owner (a log roll); the interval timer
+ * cuts the wait, and it is tried again for up to a second.
+ */
+static long seq_log_info(struct seq *s, int step, unsigned long cmd)
+{
+	struct jet_name_list n = {
+		.instance = s->inst,
+		.buf = (uintptr_t)s->f->scratch,
+		.buf_size = 4096,
+	};
+	uint64_t end = jt_now_ns() + 1000000000ull;
+	long ret;
+
+	do {
+		ret = seq_call(s, step, s->agent, cmd, &n, sizeof(n));
+		if (ret == -EINTR)
+			__atomic_add_fetch(&s->f->sh->log_info_waits, 1,
+					   __ATOMIC_RELAXED);
+	} while (ret == -EINTR && jt_now_ns() < end);
+	return ret;
+}
+
+/* One whole backup; stops at the first step that failed. */
+static void seq_once(struct seq *s)
+{
+	struct fz *f = s->f;
+	struct jet_create c = { 0 };
+	struct jet_init in = { 0 };
+	struct jet_instance_u64 u = { 0 };
+	struct jet_instance_op op = { 0 };
+	struct jet_term t = { 0 };
+	char name[32];
+	int i;
+
+	snprintf(name, sizeof(name), "jt-seq-%d-%08x", getpid(),
+		 (uint32_t)rnd(f));
+	c.name = (uintptr_t)name;
+	if (seq_call(s, SQ_CREATE, s->owner, JET_IOC_CREATE_INSTANCE, &c,
+		     sizeof(c)))
+		return;
+	s->inst = c.instance;
+	in.instance = s->inst;
+	if (seq_call(s, SQ_INIT, s->owner, JET_IOC_INIT, &in, sizeof(in)))
+		goto term;
+	for (i = 0; i < 2; i++) {
+		struct jet_attach a = {
+			.instance = s->inst,
+			.name = (uintptr_t)f->sh->dbs[i + 1],
+			.fd = f->src[i + 1],
+		};
+
+		if (seq_call(s, SQ_ATTACH, s->owner, JET_IOC_ATTACH_DB, &a,
+			     sizeof(a)))
+			goto term;
+	}
+	for (i = 0; i < NLOGS; i++) {
+		struct jet_add_log l = {
+			.instance = s->inst,
+			.name = (uintptr_t)f->sh->logs[i],
+			.generation = i + 1,
+			.fd = f->src[NDBS + i],
+		};
+
+		if (seq_call(s, SQ_ADD_LOG, s->owner, JET_IOC_ADD_LOG, &l,
+			     sizeof(l)))
+			goto term;
+	}
+	u.instance = s->inst;
+	u.value = 1 + below(f, 2);
+	if (seq_call(s, SQ_CHECKPOINT, s->owner, JET_IOC_SET_CHECKPOINT, &u,
+		     sizeof(u)))
+		goto term;
+	op.instance = s->inst;
+	if (seq_call(s, SQ_BEGIN, s->agent, JET_IOC_BEGIN_BACKUP, &op,
+		     sizeof(op)))
+		goto term;
+	if (seq_log_info(s, SQ_ATTACH_INFO, JET_IOC_GET_ATTACH_INFO))
+		goto end;
+	for (i = 0; i < 2; i++)
+		if (seq_copy(s, SQ_OPEN_DB, f->sh->dbs[i + 1]))
+			goto end;
+	if (seq_log_info(s, SQ_LOG_INFO, JET_IOC_GET_LOG_INFO))
+		goto end;
+	for (i = 0; i < NLOGS; i++)
+		if (seq_copy(s, SQ_OPEN_LOG, f->sh->logs[i]))
+			goto end;
+	if (seq_log_info(s, SQ_TRUNC_INFO, JET_IOC_GET_TRUNCATE_LOG_INFO))
+		goto end;
+	if (seq_call(s, SQ_TRUNCATE, s->agent, JET_IOC_TRUNCATE_LOG, &op,
+		     sizeof(op)))
+		goto end;
+	op.grbit = JET_END_NORMAL;
+	if (!seq_call(s, SQ_END, s->agent, JET_IOC_END_BACKUP, &op,
+		      sizeof(op))) {
+		__atomic_add_fetch(&f->sh->seqs_ended, 1, __ATOMIC_RELAXED);
+		goto term;
+	}
+end:
+	op.grbit = JET_END_ABORT;
+	seq_call(s, SQ_END, s->agent, JET_IOC_END_BACKUP, &op, sizeof(op));
+term:
+	for (i = 0; i < 2; i++) {
+		if (s->bfd[i] >= 0)
+			close(s->bfd[i]);
+		s->bfd[i] = -1;
+	}
+	t.instance = s->inst;
+	seq_call(s, SQ_TERM, s->owner, JET_IOC_TERM, &t, sizeof(t));
+}
+
+/* A worker of the sequence mode: whole backups until the deadline. */
+static void seq_run(struct fz *f)
+{
+	struct seq s = { .f = f, .bfd = { -1, -1 } };
+	pthread_t owner;
+
+	while (jt_now_ns() < f->deadline) {
+		s.owner = open(JET_DEV, O_RDWR | O_CLOEXEC);
+		s.agent = open(JET_DEV, O_RDWR | O_CLOEXEC);
+		if (s.owner < 0 || s.agent < 0) {
+			note(f, "worker %d: cannot open %s: %s", f->worker,
+			     JET_DEV, strerror(errno));
+			return;
+		}
+		s.quit = false;
+		if (pthread_create(&owner, NULL, seq_owner_thread, &s)) {
+			note(f, "worker %d: no owner thread", f->worker);
+			return;
+		}
+		/* a few backups per pair of contexts, then fresh ones */
+		do {
+			seq_once(&s);
+			__atomic_add_fetch(&f->sh->seqs, 1, __ATOMIC_RELAXED);
+		} while (chance(f, 80) && jt_now_ns() < f->deadline);
+		s.quit = true;
+		pthread_join(owner, NULL);
+		/* now and then the contexts go first, the instance with them */
+		close(s.agent);
+		close(s.owner);
+	}
+}
+
 /* ---- a worker process ---- */
 
 static char *map_scratch(void)
@@ -1485,7 +1894,8 @@ static char *map_scratch(void)
 }
 
 static void __noreturn worker_main(struct shared *sh, int worker,
-				   uint64_t seed, uint64_t deadline)
+				   uint64_t seed, uint64_t deadline,
+				   bool sequences)
 {
 	struct sigaction sa = { .sa_handler = on_tick };
 	struct fz f = { 0 };
@@ -1534,7 +1944,12 @@ static void __noreturn worker_main(struct shared *sh, int worker,
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: calls get EINTR */
 	start_ticks();
-	run(&f, UINT64_MAX);
+	if (sequences) {
+		f.nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+		seq_run(&f);
+	} else {
+		run(&f, UINT64_MAX);
+	}
 
 	/* the agents go, some by force */
 	while (f.nkids)
@@ -1735,13 +2150,54 @@ FIXTURE_TEARDOWN(fuzz)
 	munmap(self->sh, sizeof(*self->sh));
 }
 
-/* The harness's own limit is generous: the watchdog below is the real one. */
-TEST_F_TIMEOUT(fuzz, random_calls_neither_crash_nor_hang_nor_leak, 7200)
+/*
+ * The fault attributes that let fail-nth fail the module's GFP_KERNEL
+ * allocations (the sequence mode's injected faults), and their old values.
+ */
+static const char *const fault_knobs[] = {
+	"/sys/kernel/debug/failslab/ignore-gfp-wait",
+	"/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait",
+};
+static char fault_knobs_old[2][16];
+
+static void fault_knobs_set(bool on)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(fault_knobs); i++) {
+		fd = open(fault_knobs[i], O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (on) {
+			if (read(fd, fault_knobs_old[i],
+				 sizeof(fault_knobs_old[i]) - 1) <= 0 ||
+			    pwrite(fd, "N", 1, 0) != 1)
+				fault_knobs_old[i][0] = '\0';
+		} else if (fault_knobs_old[i][0]) {
+			(void)!pwrite(fd, fault_knobs_old[i], 1, 0);
+		}
+		close(fd);
+	}
+}
+
+static uint64_t seq_total(const struct shared *sh)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < NSTEPS; i++)
+		n += sh->seq_calls[i];
+	return n;
+}
+
+/* Both modes: the workers, the watchdog, the checks and the counts. */
+static void fuzz_body(struct __test_metadata *_metadata, struct shared *sh,
+		      bool sequences)
 {
 	uint64_t seed = env_u64("JET_SEED", 0);
 	uint64_t secs = env_u64("JET_FUZZ_SECONDS", DEFAULT_SECONDS);
 	uint64_t t0, deadline, watchdog, total = 0;
-	struct shared *sh = self->sh;
 	pid_t pids[FUZZ_WORKERS];
 	int status[FUZZ_WORKERS];
 	int i, left, start, end;
@@ -1751,7 +2207,8 @@ TEST_F_TIMEOUT(fuzz, random_calls_neither_crash_nor_hang_nor_leak, 7200)
 		SKIP(return, "the fuzzer runs as root (one worker drops it)");
 	if (!seed)
 		seed = jt_now_ns() ^ getpid();
-	TH_LOG("seed %llu (JET_SEED), %llu s (JET_FUZZ_SECONDS), %d processes",
+	TH_LOG("%s: seed %llu (JET_SEED), %llu s (JET_FUZZ_SECONDS), %d processes",
+	       sequences ? "sequences" : "random calls",
 	       (unsigned long long)seed, (unsigned long long)secs,
 	       FUZZ_WORKERS);
 	errnos_init();
@@ -1772,7 +2229,7 @@ TEST_F_TIMEOUT(fuzz, random_calls_neither_crash_nor_hang_nor_leak, 7200)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (!pids[i])
-			worker_main(sh, i, seed, deadline);
+			worker_main(sh, i, seed, deadline, sequences);
 		status[i] = -1;
 	}
 
@@ -1836,8 +2293,30 @@ TEST_F_TIMEOUT(fuzz, random_calls_neither_crash_nor_hang_nor_leak, 7200)
 	       (unsigned long long)total, (jt_now_ns() - t0) / 1e9,
 	       (unsigned long long)sh->agents,
 	       (unsigned long long)sh->agents_killed);
-	for (i = 0; i < NOPS; i++)
-		log_op(_metadata, sh, i);
+	if (sequences) {
+		for (i = 0; i < NSTEPS; i++)
+			TH_LOG("  %-18s %7llu calls %7llu ok", seq_names[i],
+			       (unsigned long long)sh->seq_calls[i],
+			       (unsigned long long)sh->seq_oks[i]);
+		TH_LOG("%llu backups, %llu ended normally; %llu bad arguments, %llu injected faults, %llu disruptions, %llu log info waits cut, %llu owner events",
+		       (unsigned long long)sh->seqs,
+		       (unsigned long long)sh->seqs_ended,
+		       (unsigned long long)sh->bad_args,
+		       (unsigned long long)sh->faults,
+		       (unsigned long long)sh->disruptions,
+		       (unsigned long long)sh->log_info_waits,
+		       (unsigned long long)sh->events);
+	} else {
+		for (i = 0; i < NOPS; i++)
+			log_op(_metadata, sh, i);
+	}
+	/* one line for the CI summary */
+	printf("# fuzz %s: %llu operations, %llu opens ok, %llu reads ok (%llu bytes)\n",
+	       sequences ? "sequences" : "random", (unsigned long long)
+	       (sequences ? seq_total(sh) : total),
+	       (unsigned long long)sh->opens_ok,
+	       (unsigned long long)sh->reads_ok,
+	       (unsigned long long)sh->read_bytes);
 
 	/* all processes are gone: so are their instances */
 	for (i = 0; i < 100; i++) {
@@ -1850,6 +2329,22 @@ TEST_F_TIMEOUT(fuzz, random_calls_neither_crash_nor_hang_nor_leak, 7200)
 		TH_LOG("instances left after every process ended");
 	if (end != start)
 		log_instances(_metadata);
+}
+
+/* The harness's own limit is generous: the watchdog is the real one. */
+TEST_F_TIMEOUT(fuzz, random_calls_neither_crash_nor_hang_nor_leak, 7200)
+{
+	fuzz_body(_metadata, self->sh, false);
+}
+
+TEST_F_TIMEOUT(fuzz, valid_sequences_with_faults_neither_crash_nor_hang_nor_leak,
+	       7200)
+{
+	if (geteuid())
+		SKIP(return, "the fuzzer runs as root (one worker drops it)");
+	fault_knobs_set(true);
+	fuzz_body(_metadata, self->sh, true);
+	fault_knobs_set(false);
 }
 
 TEST_HARNESS_MAIN

@@ -76,13 +76,16 @@ select_programs() {
 			echo "${name%.c}"
 		done
 		[[ $mode == check ]] && echo jetctl_test
+		# the debug kernels: the outside fuzzers last, just before the
+		# final rmmod (whatever they leave holding the module fails it)
+		[[ $mode == debug ]] && echo outside_fuzz_test
 		return
 	fi
 	for want in $TESTS; do
 		name=${want##*/}
 		name=${name%.c}
-		[[ -e selftests/$name.c || $name == jetctl_test ]] ||
-			name=$name$suffix
+		[[ -e selftests/$name.c || $name == jetctl_test ||
+			$name == outside_fuzz_test ]] || name=$name$suffix
 		echo "$name"
 	done
 }
@@ -133,7 +136,15 @@ tools() {
 		install -m 0755 libjet/tools/static/jetctl \
 			libjet/tools/static/jetdemo-server build/selftests/
 }
-if ! build || { [[ $mode == check ]] && ! tools; }; then
+# outside_fuzz_test: trinity and stress-ng with their libraries
+# (selftests/fuzz/stage-outside.sh), merged into the VM's root.
+outside() {
+	[[ " $(select_programs | tr '\n' ' ') " == *" outside_fuzz_test "* ]] ||
+		return 0
+	selftests/fuzz/stage-outside.sh "$out/outside-root" build/selftests &&
+		export EXTRA_ROOT=$out/outside-root
+}
+if ! build || { [[ $mode == check ]] && ! tools; } || ! outside; then
 	echo "build failed"
 	failed=1
 	lap t_build

@@ -18,7 +18,8 @@ pkgs=(
 for group in "$@"; do
 	case $group in
 	debug)	# building the debug kernel (selftests/debug/build-kernel.sh)
-		pkgs+=(flex bison bc libelf-dev libssl-dev util-linux) ;;
+		pkgs+=(flex bison bc libelf-dev libssl-dev util-linux
+			gcovr trinity stress-ng) ;;	# coverage, outside fuzzers
 	matrix)	# the other kernels of selftests/debug/check-matrix.sh
 		pkgs+=(linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
 			linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64) ;;
