@@ -2289,6 +2289,8 @@ static void fuzz_body(struct __test_metadata *_metadata, struct shared *sh,
 
 	for (i = 0; i < NOPS; i++)
 		total += sh->calls[i];
+	if (sequences)
+		total = seq_total(sh);
 	TH_LOG("%llu operations in %.1f s; %llu agents forked, %llu killed",
 	       (unsigned long long)total, (jt_now_ns() - t0) / 1e9,
 	       (unsigned long long)sh->agents,
@@ -2313,7 +2315,7 @@ static void fuzz_body(struct __test_metadata *_metadata, struct shared *sh,
 	/* one line for the CI summary */
 	printf("# fuzz %s: %llu operations, %llu opens ok, %llu reads ok (%llu bytes)\n",
 	       sequences ? "sequences" : "random", (unsigned long long)
-	       (sequences ? seq_total(sh) : total),
+	       total,
 	       (unsigned long long)sh->opens_ok,
 	       (unsigned long long)sh->reads_ok,
 	       (unsigned long long)sh->read_bytes);

@@ -75,17 +75,19 @@ rc=${PIPESTATUS[0]}
 	echo "selftests: 0 passed, 1 failed"
 	exit 1
 }
+# The fuzzers' counts (fuzz_test, trinity, stress-ng).
+last=$(tail -n 1 "$log")
+selftests/debug/fuzz-counts.sh "$out" "$flavour" | tee -a "$log"
 # The coverage of this run (the kasan kernel's jet.ko is built with gcov),
 # printed before the closing line, which stays the run's last; no data is a
 # failure (the figures themselves are not judged here).
 if [[ $flavour == kasan ]]; then
-	last=$(tail -n 1 "$log")
 	echo "== coverage of kmod/ (build/coverage/)"
 	if ! selftests/debug/coverage.sh "$out" | tee -a "$log"; then
 		f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$last")
 		last=$(sed "s/ [0-9]* failed/ $((f + 1)) failed/" <<<"$last")
 		rc=1
 	fi
-	echo "$last" | tee -a "$log"
 fi
+echo "$last" | tee -a "$log"
 exit "$rc"
