@@ -55,8 +55,9 @@ key=$({
 } | sha256sum | cut -c1-16)
 entry=$cache/$flavour-$key
 
-# One build at a time per cache; a second caller waits and then finds it.
-exec 9>"$cache/.lock"
+# One build at a time per flavour; a second caller waits and then finds
+# it. The other flavour's kernel stays usable meanwhile.
+exec 9>"$cache/.lock-$flavour"
 flock 9
 
 if [[ -f $entry/bzImage && -f $entry/build-seconds ]]; then
