@@ -156,7 +156,12 @@ if [ "$MODE" = debug ] && [ -e $kmemleak ] && [ -e /sys/module/jet ]; then
 	kmemleak_scan "before rmmod"
 fi
 
-# A killed process may still be dropping its /dev/jet references.
+# A killed process may still be dropping its /dev/jet references. A file
+# sent over a unix socket and left in flight there in a cycle holds the
+# module until the unix garbage collector runs, which only the release of
+# a unix socket starts (selftests/unload_test.c): logger makes and releases
+# one (there is no syslogd to answer it).
+logger -t jet-vm "unix gc before rmmod" 2>/dev/null
 ok=0
 i=0
 while [ $i -lt 20 ]; do
@@ -172,6 +177,15 @@ if [ $ok = 1 ]; then
 else
 	rmmod jet
 	say "rmmod failed: refcnt=$(cat /sys/module/jet/refcnt 2>/dev/null)"
+	# Who holds it: processes with a jet file open (none: in flight, or
+	# a release the kernel deferred).
+	for d in /proc/[0-9]*; do
+		for l in "$d"/fd/*; do
+			case $(readlink "$l" 2>/dev/null) in
+			/dev/jet | *jet*) say "held by ${d#/proc/} ($(cat "$d/comm")): $(readlink "$l")" ;;
+			esac
+		done
+	done
 fi
 # Whatever jet.ko allocated is gone by now, or leaked.
 if [ "$MODE" = debug ] && [ -e $kmemleak ]; then
