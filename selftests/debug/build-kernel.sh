@@ -93,7 +93,7 @@ fi
 
 obj=$work/obj
 kmake() {
-	make -C "$work/src" O="$obj" -j"$(nproc)" LOCALVERSION=-jet-$flavour "$@"
+	make -C "$work/src" O="$obj" -j"$(nproc)" LOCALVERSION="-jet-$flavour" "$@"
 }
 
 log "configuring: tinyconfig + ${fragments[*]##*/}"

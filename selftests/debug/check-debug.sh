@@ -85,7 +85,7 @@ if [[ $flavour == kasan ]]; then
 	echo "== coverage of kmod/ (build/coverage/)"
 	if ! selftests/debug/coverage.sh "$out" | tee -a "$log"; then
 		f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$last")
-		last=$(sed "s/ [0-9]* failed/ $((f + 1)) failed/" <<<"$last")
+		last=${last/ $f failed/ $((f + 1)) failed}
 		rc=1
 	fi
 fi
