@@ -282,18 +282,22 @@ static void errnos_init(void)
 		jet_errno_ok[jet_errnos[i]] = true;
 }
 
-/* An ioctl on a descriptor known to be /dev/jet or a backup file. */
-static long jet_call(struct fz *f, int op, int fd, unsigned long cmd,
-		     void *arg)
+/* The bookkeeping of an ioctl's result ret (0 or -errno). */
+static long jet_result(struct fz *f, int op, unsigned long cmd, long ret)
 {
-	long ret = ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-
 	if (!ret && cmd == JET_IOC_OPEN_FILE)
 		__atomic_add_fetch(&f->sh->opens_ok, 1, __ATOMIC_RELAXED);
 	if (ret < 0 && (-ret >= 512 || !jet_errno_ok[-ret]))
 		note(f, "%s: cmd %#lx failed with errno %ld (%s): not in the uapi tables",
 		     ops[op].name, cmd, -ret, strerror(-ret));
 	return ret;
+}
+
+/* An ioctl on a descriptor known to be /dev/jet or a backup file. */
+static long jet_call(struct fz *f, int op, int fd, unsigned long cmd,
+		     void *arg)
+{
+	return jet_result(f, op, cmd, ioctl(fd, cmd, arg) < 0 ? -errno : 0);
 }
 
 /* A system call on a backup file: no kernel-internal errno may show. */
@@ -1550,24 +1554,37 @@ static void *seq_owner_thread(void *arg)
 }
 
 /*
- * Arm an injected failure of the Nth allocation of this thread's next
- * call (only where the kernel has fail-nth); disarmed after the call.
+ * The ioctl with an injected failure of the Nth fault site of this thread
+ * (fail-nth, where the kernel has it): 0 or -errno, or 1 when no fault
+ * could be armed. Nothing but the ioctl runs while it is armed: the
+ * worker's memory is locked (no page fault of ours can take the fault) and
+ * the timer's signal waits (its frame must not fail); none of the calls
+ * made so waits for anything.
  */
-static bool seq_arm_fault(struct fz *f)
+static long seq_faulted_ioctl(struct fz *f, int fd, unsigned long cmd,
+			      void *arg)
 {
+	sigset_t alrm, old;
 	char buf[8];
+	long ret;
 	int len;
 
 	if (f->nth_fd < 0)
-		return false;
+		return 1;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, &old);
 	len = snprintf(buf, sizeof(buf), "%u", 1 + below(f, 6));
-	return pwrite(f->nth_fd, buf, len, 0) == len;
-}
-
-static void seq_disarm_fault(struct fz *f)
-{
-	if (f->nth_fd >= 0 && pwrite(f->nth_fd, "0", 1, 0) != 1)
+	if (pwrite(f->nth_fd, buf, len, 0) != len) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 1;
+	}
+	ret = ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+	/* the fault may be the disarming write's own: then it is disarmed */
+	if (pwrite(f->nth_fd, "0", 1, 0) != 1)
 		(void)!pwrite(f->nth_fd, "0", 1, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 /*
@@ -1636,6 +1653,13 @@ static void seq_disrupt(struct seq *s)
 	}
 }
 
+/* The steps whose call may wait for the owner (a log roll). */
+static bool seq_may_wait(int step)
+{
+	return step == SQ_ATTACH_INFO || step == SQ_LOG_INFO ||
+	       step == SQ_TRUNC_INFO;
+}
+
 /*
  * One step's ioctl: mostly as given; now and then with one fault in it
  * (a flipped byte of the argument, a bad pointer, the other context, or an
@@ -1648,8 +1672,7 @@ static long seq_call(struct seq *s, int step, int fd, unsigned long cmd,
 	struct fz *f = s->f;
 	unsigned char copy[64];
 	void *p = arg;
-	bool armed = false;
-	long ret;
+	long ret = 1;
 
 	if (chance(f, 4))
 		seq_disrupt(s);
@@ -1673,14 +1696,15 @@ static long seq_call(struct seq *s, int step, int fd, unsigned long cmd,
 			p = copy;
 			break;
 		}
-	} else if (chance(f, 5)) {
-		armed = seq_arm_fault(f);
-		if (armed)
+	} else if (chance(f, 5) && !seq_may_wait(step)) {
+		ret = seq_faulted_ioctl(f, fd, cmd, p);
+		if (ret != 1) {
 			__atomic_add_fetch(&f->sh->faults, 1, __ATOMIC_RELAXED);
+			ret = jet_result(f, OP_FLOW, cmd, ret);
+		}
 	}
-	ret = jet_call(f, OP_FLOW, fd, cmd, p);
-	if (armed)
-		seq_disarm_fault(f);
+	if (ret == 1)
+		ret = jet_call(f, OP_FLOW, fd, cmd, p);
 	if (p == copy)
 		memcpy(arg, copy, size);
 	__atomic_add_fetch(&f->sh->seq_calls[step], 1, __ATOMIC_RELAXED);
@@ -1850,7 +1874,16 @@ term:
 static void seq_run(struct fz *f)
 {
 	struct seq s = { .f = f, .bfd = { -1, -1 } };
+	pthread_attr_t attr;
 	pthread_t owner;
+
+	/* no page fault of ours may take an injected fault */
+	if (f->nth_fd >= 0 && mlockall(MCL_CURRENT | MCL_FUTURE)) {
+		close(f->nth_fd);
+		f->nth_fd = -1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 
 	while (jt_now_ns() < f->deadline) {
 		s.owner = open(JET_DEV, O_RDWR | O_CLOEXEC);
@@ -1861,7 +1894,7 @@ static void seq_run(struct fz *f)
 			return;
 		}
 		s.quit = false;
-		if (pthread_create(&owner, NULL, seq_owner_thread, &s)) {
+		if (pthread_create(&owner, &attr, seq_owner_thread, &s)) {
 			note(f, "worker %d: no owner thread", f->worker);
 			return;
 		}
