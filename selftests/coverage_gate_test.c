@@ -7,11 +7,15 @@
  * throttle's tokens coming back with time (poll() is woken then, with no
  * other event). A lock further on in the file only shortens a read.
  *
+ * A lock is the owner's only once its handle reached the owner: a lock
+ * whose handle cannot be written back is dropped again.
+ *
  * Each test makes its own instance (owner and agent in one context) with
  * one database of DB_SIZE bytes and opens it for the backup.
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "jet_test.h"
@@ -219,6 +223,40 @@ TEST_F(gate, blocking_read_waits_for_the_throttle_and_gets_its_bytes)
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(DB_SIZE, total);
 	close(fd);
+}
+
+TEST_F(gate, lock_range_of_unattached_database_is_enxio)
+{
+	struct jet_lock_range l = {
+		.instance = self->inst,
+		.name = (uintptr_t)"/tmp/jt-gate-not-attached.edb",
+		.offset = 0,
+		.length = 4096,
+	};
+
+	EXPECT_EQ(-ENXIO, jt_ioctl(self->ctx, JET_IOC_LOCK_RANGE, &l));
+	EXPECT_EQ(0ULL, l.lock);
+	EXPECT_EQ(1, readable(self->bfd, 0));
+}
+
+TEST_F(gate, lock_whose_handle_cannot_be_written_is_efault_and_dropped)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct jet_lock_range *l = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, l);
+	l->instance = self->inst;
+	l->name = (uintptr_t)self->db;
+	l->offset = 0;
+	l->length = 4096;
+	/* readable, so the call gets its argument; not writable for the handle */
+	ASSERT_EQ(0, mprotect(l, pg, PROT_READ));
+	EXPECT_EQ(-EFAULT, jt_ioctl(self->ctx, JET_IOC_LOCK_RANGE, l));
+	/* no lock holds the range: reads go on */
+	EXPECT_EQ(1, readable(self->bfd, 0));
+	EXPECT_EQ(4096, read(self->bfd, self->buf, 4096));
+	munmap(l, pg);
 }
 
 TEST_HARNESS_MAIN
