@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What anyone may learn: the module's features, one instance's
- * state, and the list of every instance on the system.
+ * state, and the list of every instance of the caller's IPC namespace.
  */
 #include <linux/cred.h>
 #include <linux/minmax.h>
@@ -233,7 +233,12 @@ long jet_ioc_list_instances(struct jet_ctx *ctx, void *karg,
 	int err = 0;
 
 	while (!err && (inst = jet_instance_next(&id))) {
-		mutex_lock(&inst->mutex);
+		/* short (jet.h), but another user's call may hold it */
+		if (mutex_lock_killable(&inst->mutex)) {
+			jet_instance_put(inst);
+			err = -EINTR;
+			break;
+		}
 		if (!inst->terminating)
 			err = jet_list_add(ctx, inst, &lb);
 		jet_instance_unlock(inst);

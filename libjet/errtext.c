@@ -46,6 +46,8 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "an argument is invalid (unknown or zero handle, NULL pointer, bad value); check the arguments" },
 	{ JET_errOutOfMemory,
 	  "out of memory; free memory and retry" },
+	{ JET_errOutOfFileHandles,
+	  "too many files held: the kernel holds as many files for this user as its open-file limit (RLIMIT_NOFILE) allows, or the instance has its most databases or logs; detach or truncate some, or raise the limit" },
 	{ JET_errDiskIO,
 	  "an I/O or unexpected system error; check the system log" },
 	{ JET_errInvalidPath,

@@ -151,6 +151,7 @@ typedef struct {
 #define JET_errInvalidName			-1002
 #define JET_errInvalidParameter			-1003
 #define JET_errOutOfMemory			-1011
+#define JET_errOutOfFileHandles			-1020
 #define JET_errDiskIO				-1022
 #define JET_errInvalidPath			-1023
 #define JET_errNotInitialized			-1029

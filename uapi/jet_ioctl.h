@@ -465,6 +465,11 @@ struct jet_file_info {
 #define JET_ERRNO_INVALID_PARAMETER	EINVAL
 /* JET_errOutOfMemory -1011 */
 #define JET_ERRNO_OUT_OF_MEMORY	ENOMEM
+/* JET_errOutOfFileHandles -1020: the files the kernel holds for the
+ * caller's uid reached its RLIMIT_NOFILE, or an instance holds its most
+ * databases or logs (module parameters max_databases, max_logs)
+ */
+#define JET_ERRNO_OUT_OF_FILE_HANDLES	EMFILE
 /* JET_errDiskIO -1022 */
 #define JET_ERRNO_DISK_IO	EIO
 /* JET_errInvalidPath -1023 */
