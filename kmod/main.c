@@ -50,10 +50,10 @@ module_param_named(max_path_bytes, jet_max_path_bytes, uint, 0644);
 MODULE_PARM_DESC(max_path_bytes,
 		 "Most bytes of database and log paths per instance (default 262144)");
 
-unsigned int jet_max_locks = 4096;
+unsigned int jet_max_locks = 1024;
 module_param_named(max_locks, jet_max_locks, uint, 0644);
 MODULE_PARM_DESC(max_locks,
-		 "Most write-range locks one instance holds (default 4096)");
+		 "Most write-range locks one instance holds (default 1024)");
 
 static int jet_open(struct inode *inode, struct file *file)
 {
