@@ -178,6 +178,48 @@ JET_ERR JetGetInstanceInfo(unsigned long *pcInstanceInfo,
 	return JET_errSuccess;
 }
 
+JET_ERR JetGetInstanceByName(const char *szInstanceName,
+			     unsigned long uidOwner, JET_INSTANCE *pinstance,
+			     unsigned long *puidActual)
+{
+	const struct jet_instance_record *r;
+	const char *name, *dbs;
+	unsigned int count, n;
+	size_t size, off = 0;
+	JET_ERR err;
+	void *buf;
+
+	if (!szInstanceName || !*szInstanceName || !pinstance)
+		return JET_errInvalidParameter;
+	*pinstance = 0;
+	err = libjet_list_records(&buf, &size, &count);
+	if (err)
+		return err;
+	/* names are unique in a namespace: the first match is the one */
+	err = JET_errInvalidParameter;
+	for (n = 0; n < count; n++) {
+		r = libjet_next_record(buf, size, &off, &name, &dbs);
+		if (!r) {
+			err = JET_errDiskIO;	/* the kernel broke its format */
+			break;
+		}
+		if (!name || strcmp(name, szInstanceName))
+			continue;
+		if (puidActual)
+			*puidActual = r->state.owner_uid;
+		if (uidOwner != JET_uidAnyOwner &&
+		    r->state.owner_uid != uidOwner) {
+			err = JET_errFileAccessDenied;
+			break;
+		}
+		*pinstance = (JET_INSTANCE)r->state.instance;
+		err = JET_errSuccess;
+		break;
+	}
+	free(buf);
+	return err;
+}
+
 JET_ERR JetFreeBuffer(char *pbBuf)
 {
 	free(pbBuf);

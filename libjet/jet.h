@@ -201,6 +201,21 @@ JET_ERR JET_API JetGetInstanceInfo(unsigned long *pcInstanceInfo,
 				   JET_INSTANCE_INFO **paInstanceInfo);
 JET_ERR JET_API JetFreeBuffer(char *pbBuf);
 
+/*
+ * jet's own (LIBJET_1.1): the instance named szInstanceName in the caller's
+ * IPC namespace, if its owner's effective uid (in the caller's user
+ * namespace) is uidOwner, or any owner for JET_uidAnyOwner. An agent that
+ * resolves a name this way cannot be handed another user's impostor.
+ * JET_errInvalidParameter: no instance of that name (or a NULL argument);
+ * JET_errFileAccessDenied: one of that name, owned by another uid, whose
+ * uid *puidActual gets when puidActual is not NULL.
+ */
+#define JET_uidAnyOwner		((unsigned long)-1)
+JET_ERR JET_API JetGetInstanceByName(const char *szInstanceName,
+				     unsigned long uidOwner,
+				     JET_INSTANCE *pinstance,
+				     unsigned long *puidActual);
+
 /* ---- the owner's side ---- */
 
 /* szUserName and szPassword are ignored, as on ESENT. The instance must be
