@@ -192,6 +192,11 @@ void jet_ctx_free(struct jet_ctx *ctx);
 
 /* ioctl.c: the one door for every /dev/jet ioctl */
 long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+/*
+ * In a handler: the size of the caller's struct, which a handler that
+ * writes its results itself must not write beyond (older programs).
+ */
+size_t jet_ioctl_usize(const void *karg);
 
 /* instance.c */
 /* in the caller's IPC namespace, with a ref, or NULL */

@@ -25,6 +25,7 @@ static int jet_dev_fd = -1;		/* under jet_dev_lock */
 static pid_t jet_dev_pid;		/* the process that opened it */
 static dev_t jet_dev_st_dev;		/* which file it is */
 static ino_t jet_dev_st_ino;
+static unsigned int jet_dev_features;	/* JET_FEATURE_* of the module */
 
 static void jet_dev_prepare(void)
 {
@@ -87,6 +88,7 @@ static JET_ERR jet_dev_open_locked(void)
 		return err;
 	}
 	jet_dev_fd = fd;
+	jet_dev_features = q.features;
 	jet_dev_pid = getpid();
 	jet_dev_st_dev = st.st_dev;
 	jet_dev_st_ino = st.st_ino;
@@ -135,6 +137,15 @@ JET_ERR libjet_ioctl(unsigned long cmd, void *arg)
 		ret = ioctl(fd, cmd, arg);
 	} while (ret < 0 && errno == EINTR);
 	return ret < 0 ? libjet_err_from_errno(errno) : JET_errSuccess;
+}
+
+bool libjet_has_feature(unsigned int feature)
+{
+	int fd;
+
+	if (libjet_device_fd(&fd))
+		return false;
+	return __atomic_load_n(&jet_dev_features, __ATOMIC_RELAXED) & feature;
 }
 
 JET_ERR JetGetNotificationFd(int *pfd)

@@ -377,14 +377,50 @@ static int call_with_size(struct env *e, unsigned long cmd, size_t size)
 	return call_with_tail(e, cmd, size, 0);
 }
 
+/* The size of a command's struct as first released (uapi comments). */
+static size_t first_size(unsigned long cmd)
+{
+	if (cmd == JET_IOC_LIST_INSTANCES)
+		return offsetof(struct jet_list, start);
+	return _IOC_SIZE(cmd);
+}
+
 TEST_F(cmd, size_one_byte_short_is_einval)
 {
 	struct snap before;
 
 	ASSERT_EQ(0, snap_take(&self->e, &before));
 	EXPECT_ERRNO(EINVAL, call_with_size(&self->e, variant->cmd,
-					    _IOC_SIZE(variant->cmd) - 1));
+					    first_size(variant->cmd) - 1));
 	EXPECT_UNCHANGED(&self->e, before);
+}
+
+/*
+ * An older program's struct of the first released size does what the
+ * struct of today's size does, and gets nothing written beyond its size.
+ */
+TEST_F(cmd, first_released_size_acts_as_todays)
+{
+	size_t size = first_size(variant->cmd);
+	static char arg[4096];
+	unsigned long c = _IOC(_IOC_DIR(variant->cmd), JET_IOC_MAGIC,
+			       _IOC_NR(variant->cmd), size);
+	int old, now;
+
+	memset(arg, 0, sizeof(arg));
+	build_arg(&self->e, variant->cmd, arg);
+	/* the bytes past the old struct are the caller's, never written */
+	memset(arg + size, 0x5a, sizeof(arg) - size);
+	old = jt_ioctl(self->e.fd, c, arg);
+	EXPECT_EQ(0x5a, arg[size]);
+	EXPECT_EQ(0x5a, arg[_IOC_SIZE(variant->cmd) + 7]);
+	if (!old && variant->cmd == JET_IOC_OPEN_FILE)
+		close(((struct jet_open_file *)arg)->fd);
+	env_teardown(&self->e);
+	env_setup(_metadata, &self->e);
+	now = call_with_size(&self->e, variant->cmd, _IOC_SIZE(variant->cmd));
+	EXPECT_EQ(now, old) TH_LOG("size %zu: %d, size %zu: %d", size, old,
+				    (size_t)_IOC_SIZE(variant->cmd), now);
 }
 
 /*
@@ -710,9 +746,17 @@ FIXTURE_VARIANT_ADD(field, term_grbit) {
 	.cmd = JET_IOC_TERM,
 	FIELD(jet_term, grbit), .bad = JET_TERM_ABRUPT | 0x10, .fixed = 0,
 };
-FIXTURE_VARIANT_ADD(field, list_padding) {
+FIXTURE_VARIANT_ADD(field, list_flags) {
 	.cmd = JET_IOC_LIST_INSTANCES,
-	FIELD(jet_list, padding), .bad = 1, .fixed = 0,
+	FIELD(jet_list, flags), .bad = 2, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_start_unpaged) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, start), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_next) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, next), .bad = 1, .fixed = 0,
 };
 FIXTURE_VARIANT_ADD(field, attach_flags) {
 	.cmd = JET_IOC_ATTACH_DB,
@@ -797,6 +841,39 @@ FIXTURE_VARIANT_ADD(field, stop_service_resume_with_bits) {
 	.cmd = JET_IOC_STOP_SERVICE,
 	FIELD(jet_instance_op, grbit),
 	.bad = JET_SERVICE_RESUME | JET_SERVICE_BACKGROUND_TASKS, .fixed = 0,
+};
+/* output fields, which must be zero on the way in */
+FIXTURE_VARIANT_ADD(field, create_out_instance) {
+	.cmd = JET_IOC_CREATE_INSTANCE, .fresh = true,
+	FIELD(jet_create, instance), .bad = 7, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, get_state_out_state) {
+	.cmd = JET_IOC_GET_STATE,
+	FIELD(jet_get_state, state.open_files), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_out_count) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, count), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_out_size) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, size), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, attach_info_out_size) {
+	.cmd = JET_IOC_GET_ATTACH_INFO, .prep = PREP_BACKUP,
+	FIELD(jet_name_list, size), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, open_file_out_size) {
+	.cmd = JET_IOC_OPEN_FILE, .prep = PREP_BACKUP,
+	FIELD(jet_open_file, size), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, open_file_out_fd) {
+	.cmd = JET_IOC_OPEN_FILE, .prep = PREP_BACKUP,
+	FIELD(jet_open_file, fd), .bad = 3, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, lock_range_out_lock) {
+	.cmd = JET_IOC_LOCK_RANGE,
+	FIELD(jet_lock_range, lock), .bad = 1, .fixed = 0,
 };
 
 FIXTURE_SETUP(field)

@@ -613,7 +613,9 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	ASSERT_NE(NULL, l);
 	l->buf = (uintptr_t)buf;
 	l->buf_size = LIST_BUF;
-	l->padding = 0;
+	l->flags = 0;
+	l->start = 0;
+	l->next = 0;
 	l->count = 0;	/* outputs: zero on input */
 	l->size = 0;
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, l));
@@ -624,7 +626,9 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	lwant.buf_size = LIST_BUF;
 	lwant.count = l->count;
 	lwant.size = size;
-	lwant.padding = 0;
+	lwant.flags = 0;
+	lwant.start = 0;
+	lwant.next = 0;
 	EXPECT_TRUE(same_bytes(_metadata, "list struct", l, &lwant,
 			       sizeof(lwant)));
 	EXPECT_TRUE(untouched(_metadata, "after list struct", l + 1, TAIL));
@@ -637,7 +641,9 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	memset(l, PAT, sizeof(*l) + TAIL);
 	l->buf = (uintptr_t)buf;
 	l->buf_size = size;
-	l->padding = 0;
+	l->flags = 0;
+	l->start = 0;
+	l->next = 0;
 	l->count = 0;
 	l->size = 0;
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_LIST_INSTANCES, l));
@@ -670,7 +676,9 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 		memset(l, PAT, sizeof(*l) + TAIL);
 		l->buf = (uintptr_t)buf;
 		l->buf_size = sizes[i];
-		l->padding = 0;
+		l->flags = 0;
+		l->start = 0;
+		l->next = 0;
 		l->count = 0;
 		l->size = 0;
 		EXPECT_EQ(-ENOBUFS,
@@ -679,7 +687,9 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 		lwant.buf_size = sizes[i];
 		lwant.count = 0;	/* left as it was */
 		lwant.size = size;
-		lwant.padding = 0;
+		lwant.flags = 0;
+		lwant.start = 0;
+		lwant.next = 0;
 		EXPECT_TRUE(same_bytes(_metadata, "list struct (-ENOBUFS)", l,
 				       &lwant, sizeof(lwant)))
 			TH_LOG("buf_size %u", sizes[i]);
@@ -690,6 +700,80 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 	}
 	free(buf);
 	free(l);
+}
+
+/* A paged listing call into a pattern buffer; the struct as written. */
+static int list_page(int fd, unsigned char *buf, uint32_t buf_size,
+		     uint64_t start, struct jet_list *l)
+{
+	memset(buf, PAT, buf_size + TAIL);
+	memset(l, PAT, sizeof(*l));
+	l->buf = (uintptr_t)buf;
+	l->buf_size = buf_size;
+	l->flags = JET_LIST_PAGED;
+	l->start = start;
+	l->count = 0;	/* outputs: zero on input */
+	l->size = 0;
+	l->next = 0;
+	return jt_ioctl(fd, JET_IOC_LIST_INSTANCES, l);
+}
+
+/*
+ * Paged: each page holds whole records and nothing after them, the pages
+ * add up to the one-shot listing, and a page too small for its first
+ * record writes only that record's size.
+ */
+TEST_F(leak, paged_list_pages_are_whole_records_and_nothing_after)
+{
+	unsigned char *all = pat_buf(LIST_BUF), *buf = pat_buf(LIST_BUF);
+	struct jet_list one = { 0 }, l, lwant;
+	uint32_t off = 0, first, pages = 0, count = 0;
+	uint64_t start = 0;
+
+	ASSERT_NE(NULL, all);
+	ASSERT_NE(NULL, buf);
+	one.buf = (uintptr_t)all;
+	one.buf_size = LIST_BUF;
+	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, &one));
+	ASSERT_LE(2U, one.count);
+	first = ((struct jet_instance_record *)all)->record_size;
+
+	/* too small for the first record: its size, nothing else */
+	EXPECT_EQ(-ENOBUFS, list_page(self->e.owner, buf, first - 1, 0, &l));
+	memset(&lwant, PAT, sizeof(lwant));
+	lwant.buf = (uintptr_t)buf;
+	lwant.buf_size = first - 1;
+	lwant.flags = JET_LIST_PAGED;
+	lwant.start = 0;
+	lwant.count = 0;
+	lwant.size = first;
+	lwant.next = 0;
+	EXPECT_TRUE(same_bytes(_metadata, "page struct (-ENOBUFS)", &l, &lwant,
+			       sizeof(l)));
+	EXPECT_TRUE(untouched(_metadata, "page (-ENOBUFS)", buf,
+			      first - 1 + TAIL));
+
+	/* pages of one record's room (or two small ones) */
+	do {
+		ASSERT_EQ(0, list_page(self->e.owner, buf, first + 8, start,
+				       &l));
+		ASSERT_LE(1U, l.count);
+		ASSERT_LE(off + l.size, one.size);
+		EXPECT_TRUE(same_bytes(_metadata, "page", buf, all + off,
+				       l.size)) TH_LOG("page %u", pages);
+		EXPECT_TRUE(untouched(_metadata, "after the page",
+				      buf + l.size, first + 8 - l.size + TAIL));
+		EXPECT_TRUE(l.next == 0 || l.next > start);
+		off += l.size;
+		count += l.count;
+		start = l.next;
+		pages++;
+	} while (start && pages < one.count);
+	EXPECT_EQ(0ull, start);
+	EXPECT_EQ(one.size, off);
+	EXPECT_EQ(one.count, count);
+	free(all);
+	free(buf);
 }
 
 /*
@@ -1077,7 +1161,9 @@ TEST_F(leak, failed_calls_write_nothing)
 	/* a listing into unmapped memory */
 	li->buf = (uintptr_t)MAP_FAILED;
 	li->buf_size = 65536;
-	li->padding = 0;
+	li->flags = 0;
+	li->start = 0;
+	li->next = 0;
 	li->count = 0;
 	li->size = 0;
 	FAILS_UNTOUCHED(self->e.owner, JET_IOC_LIST_INSTANCES, li, EFAULT);
