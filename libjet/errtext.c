@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 
-#include "jet.h"
+#include "internal.h"
 
 struct jet_err_text {
 	JET_ERR value;
@@ -88,8 +88,12 @@ static const struct jet_err_text jet_err_texts[] = {
 
 const char *JetErrorText(JET_ERR err)
 {
+	const char *abi = libjet_abi_mismatch_text();
 	size_t i;
 
+	/* the module is there but too old: say so, with both versions */
+	if (err == JET_errFeatureNotAvailable && abi)
+		return abi;
 	for (i = 0; i < sizeof(jet_err_texts) / sizeof(jet_err_texts[0]); i++)
 		if (jet_err_texts[i].value == err)
 			return jet_err_texts[i].text;

@@ -446,4 +446,51 @@ TEST(user_namespace_root_administers_its_own_ipc_namespace)
 	EXPECT_TRUE(jt_child_ok(status)) TH_LOG("status 0x%x", status);
 }
 
+/* ---- owner pinning: a lookup by name and owner ---- */
+
+static int hold_named(struct shared *sh)
+{
+	char name[64];
+	int fd;
+
+	if (jt_become(UID_OWNER, UID_OWNER, 0))
+		return 1;
+	fd = jt_raw_open();
+	snprintf(name, sizeof(name), "jt-byname-%d", getppid());
+	if (fd < 0 || jt_raw_create(fd, name, NULL, &sh->inst))
+		return 2;
+	jt_word_set(&sh->step, 1);
+	jt_word_wait(&sh->release, 1, jt_deadline_in(CHILD_MS));
+	return 0;
+}
+
+TEST(lookup_by_name_takes_only_the_expected_owner)
+{
+	struct shared *sh = shared_new();
+	unsigned long uid = 12345;
+	JET_INSTANCE inst = 99;
+	char name[64];
+	pid_t pid;
+
+	ASSERT_NE(NULL, sh);
+	snprintf(name, sizeof(name), "jt-byname-%d", getpid());
+	pid = spawn(hold_named, sh);
+	ASSERT_EQ(0, jt_word_wait(&sh->step, 1, jt_deadline_in(CHILD_MS)));
+	/* root expected: refused, and told whose it is */
+	EXPECT_JET(JET_errFileAccessDenied,
+		   JetGetInstanceByName(name, 0, &inst, &uid));
+	EXPECT_EQ(0u, inst);
+	EXPECT_EQ((unsigned long)UID_OWNER, uid);
+	EXPECT_JET(JET_errSuccess,
+		   JetGetInstanceByName(name, UID_OWNER, &inst, NULL));
+	EXPECT_EQ(sh->inst, inst);
+	EXPECT_JET(JET_errSuccess,
+		   JetGetInstanceByName(name, JET_uidAnyOwner, &inst, NULL));
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetGetInstanceByName("jt-byname-none", JET_uidAnyOwner,
+					&inst, NULL));
+	jt_word_set(&sh->release, 1);
+	EXPECT_TRUE(jt_child_ok(jt_wait_child(pid, CHILD_MS)));
+}
+
 TEST_HARNESS_MAIN
