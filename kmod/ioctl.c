@@ -38,7 +38,7 @@ struct jet_ioctl_op {
 	unsigned int cmd;
 	jet_ioctl_fn fn;
 	u16 size;		/* today's struct */
-	u16 min_size;		/* the first released layout */
+	u16 min_size;		/* the first released layout; 0: size */
 	u16 flags_off;		/* of a __u32 with only flags_mask bits */
 	bool has_flags;
 	bool copies_out;	/* the handler writes its results itself */
@@ -86,7 +86,6 @@ size_t jet_ioctl_usize(const void *karg)
 		.cmd = (_cmd),					\
 		.fn = (_fn),					\
 		.size = sizeof(_type),				\
-		.min_size = sizeof(_type),			\
 		__VA_ARGS__					\
 	}
 
@@ -255,7 +254,7 @@ long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	op = jet_ioctl_find(cmd);
 	if (!op)
 		return -ENOTTY;
-	if (usize < op->min_size)
+	if (usize < (op->min_size ?: op->size))
 		return -EINVAL;
 
 	/* handlers and copy-outs never see stale stack */
