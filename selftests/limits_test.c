@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "kselftest_harness.h"
@@ -393,6 +394,161 @@ TEST(files_held_for_a_user_count_against_its_rlimit_nofile)
 		TH_LOG("failed at line %d; file-nr rose by %lld",
 		       w->failed_line, (long long)w->kb_pinned);
 	unlink(file);
+}
+
+/* ---- each limit on its own, lowered for the test ---- */
+
+static int param_write(const char *name, unsigned int v)
+{
+	char path[128], buf[32];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), JT_PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%u\n", v);
+	if (write(fd, buf, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(one) {
+	struct limits saved;
+	int fd, file;
+	uint64_t inst;
+	char path[64];
+};
+
+FIXTURE_SETUP(one)
+{
+	ASSERT_EQ(0, limits_read(&self->saved));
+	snprintf(self->path, sizeof(self->path), "/tmp/jt-one-%d", getpid());
+	ASSERT_EQ(0, jt_make_file(self->path, 8192, 9));
+	self->file = open(self->path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->file);
+	self->fd = jt_raw_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, create(self->fd, "one", 0, &self->inst));
+	ASSERT_EQ(0, jt_raw_init(self->fd, self->inst, 0, NULL));
+}
+
+FIXTURE_TEARDOWN(one)
+{
+	const struct limits *l = &self->saved;
+
+	close(self->fd);
+	close(self->file);
+	unlink(self->path);
+	EXPECT_EQ(0, param_write("max_instances_per_ns", l->per_ns));
+	EXPECT_EQ(0, param_write("max_databases", l->dbs));
+	EXPECT_EQ(0, param_write("max_logs", l->logs));
+	EXPECT_EQ(0, param_write("max_path_bytes", l->path_bytes));
+	EXPECT_EQ(0, param_write("max_locks", l->locks));
+}
+
+static struct jet_instance_state state_of(int fd, uint64_t inst)
+{
+	struct jet_get_state g = { .instance = inst };
+
+	jt_ioctl(fd, JET_IOC_GET_STATE, &g);
+	return g.state;
+}
+
+TEST_F(one, a_database_beyond_max_databases_is_out_of_file_handles)
+{
+	ASSERT_EQ(0, param_write("max_databases", 2));
+	ASSERT_EQ(0, attach(self->fd, self->inst, "/d/1", self->file));
+	ASSERT_EQ(0, attach(self->fd, self->inst, "/d/2", self->file));
+	EXPECT_EQ(-JET_ERRNO_OUT_OF_FILE_HANDLES,
+		  attach(self->fd, self->inst, "/d/3", self->file));
+	EXPECT_EQ(2U, state_of(self->fd, self->inst).db_count);
+}
+
+TEST_F(one, a_log_beyond_max_logs_is_out_of_file_handles)
+{
+	ASSERT_EQ(0, param_write("max_logs", 2));
+	ASSERT_EQ(0, add_log(self->fd, self->inst, "/l/1", 1, self->file));
+	ASSERT_EQ(0, add_log(self->fd, self->inst, "/l/2", 2, self->file));
+	EXPECT_EQ(-JET_ERRNO_OUT_OF_FILE_HANDLES,
+		  add_log(self->fd, self->inst, "/l/3", 3, self->file));
+	EXPECT_EQ(2U, state_of(self->fd, self->inst).log_count);
+	EXPECT_EQ(2ull, state_of(self->fd, self->inst).newest_log);
+}
+
+TEST_F(one, paths_beyond_max_path_bytes_are_out_of_memory)
+{
+	/* "/p/1" and "/p/2" with their NULs: 10 bytes */
+	ASSERT_EQ(0, param_write("max_path_bytes", 10));
+	ASSERT_EQ(0, attach(self->fd, self->inst, "/p/1", self->file));
+	ASSERT_EQ(0, add_log(self->fd, self->inst, "/p/2", 1, self->file));
+	EXPECT_EQ(-ENOMEM, add_log(self->fd, self->inst, "/p/3", 2,
+				   self->file));
+	EXPECT_EQ(-ENOMEM, attach(self->fd, self->inst, "/p/4", self->file));
+	EXPECT_EQ(1U, state_of(self->fd, self->inst).log_count);
+	EXPECT_EQ(1U, state_of(self->fd, self->inst).db_count);
+}
+
+TEST_F(one, a_lock_beyond_max_locks_is_out_of_memory)
+{
+	struct jet_lock_range lr = {
+		.instance = self->inst, .name = (uintptr_t)"/k", .length = 1,
+	};
+	struct jet_instance_u64 u = { .instance = self->inst };
+
+	ASSERT_EQ(0, param_write("max_locks", 2));
+	ASSERT_EQ(0, attach(self->fd, self->inst, "/k", self->file));
+	ASSERT_EQ(0, jt_ioctl(self->fd, JET_IOC_LOCK_RANGE, &lr));
+	u.value = lr.lock;
+	lr.lock = 0;
+	lr.offset = 1;
+	ASSERT_EQ(0, jt_ioctl(self->fd, JET_IOC_LOCK_RANGE, &lr));
+	lr.lock = 0;
+	lr.offset = 2;
+	EXPECT_EQ(-ENOMEM, jt_ioctl(self->fd, JET_IOC_LOCK_RANGE, &lr));
+	/* one unlocked: room again */
+	ASSERT_EQ(0, jt_ioctl(self->fd, JET_IOC_UNLOCK_RANGE, &u));
+	lr.lock = 0;
+	EXPECT_EQ(0, jt_ioctl(self->fd, JET_IOC_LOCK_RANGE, &lr));
+}
+
+/* in a new IPC namespace: create until refused */
+static int fill_namespace(unsigned int *made)
+{
+	uint64_t inst;
+	int fd, ret;
+
+	if (unshare(CLONE_NEWIPC))
+		return 4;
+	fd = jt_raw_open();
+	if (fd < 0)
+		return 1;
+	for (*made = 0; !(ret = create(fd, "ns", *made, &inst)); ++*made)
+		if (*made > 100)
+			return 2;
+	return ret == -JET_ERRNO_TOO_MANY_INSTANCES ? 0 : 3;
+}
+
+TEST_F(one, an_instance_beyond_max_instances_per_ns_is_too_many_instances)
+{
+	unsigned int *made = (void *)words_new(1);
+	uint64_t inst;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, made);
+	ASSERT_EQ(0, param_write("max_instances_per_ns", 3));
+	pid = fork();
+	if (!pid)
+		_exit(fill_namespace(made));
+	status = jt_wait_child(pid, CHILD_MS);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+		SKIP(return, "unshare(CLONE_NEWIPC) failed");
+	EXPECT_TRUE(jt_child_ok(status)) TH_LOG("status 0x%x", status);
+	EXPECT_EQ(3U, *made);
+	/* the host namespace has its own count */
+	EXPECT_EQ(0, create(self->fd, "host", 1, &inst));
 }
 
 TEST_HARNESS_MAIN
