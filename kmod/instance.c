@@ -12,10 +12,11 @@
  *
  * Namespaces (SPEC section 8): an instance lives in the IPC namespace of the
  * process that created it, and only callers in that namespace find it, by
- * handle, by name or in a listing. A module cannot take a reference on an
- * IPC namespace (put_ipc_ns() is not exported), so the instance keeps the
- * namespace's address as its identity and a reference on the user namespace
- * that owns it, in which capabilities over the instance are checked.
+ * handle, by name or in a listing. The instance holds a reference on the
+ * user namespace that owns its IPC namespace, in which capabilities over
+ * the instance are checked, and one on the IPC namespace itself where the
+ * kernel exports put_ipc_ns() (6.12 does); on older kernels it keeps the
+ * namespace's address as its identity only.
  *
  * inst->owner is written under both inst->mutex and jet_global_lock (at
  * publish and at term), so the name hash may read it under the latter.
@@ -73,6 +74,9 @@ static void jet_instance_release(struct kref *ref)
 	mutex_destroy(&inst->mutex);
 	put_pid(inst->owner_pid);
 	put_user_ns(inst->user_ns);
+#ifdef JET_HAVE_PUT_IPC_NS
+	put_ipc_ns(inst->ipc_ns);
+#endif
 	kfree(inst->display_name);
 	kfree(inst->name);
 	kfree(inst);
@@ -238,6 +242,9 @@ static struct jet_instance *jet_instance_alloc(struct jet_ctx *ctx)
 	inst->owner_euid = current_euid();
 	inst->owner_pid = get_task_pid(current, PIDTYPE_TGID);
 	inst->ipc_ns = jet_current_ns();
+#ifdef JET_HAVE_PUT_IPC_NS
+	get_ipc_ns(inst->ipc_ns);
+#endif
 	inst->user_ns = get_user_ns(inst->ipc_ns->user_ns);
 	mutex_init(&inst->mutex);
 	inst->owner = ctx;

@@ -68,7 +68,7 @@ struct jet_instance {
 	struct list_head ctx_node;	/* owner->instances */
 	kuid_t owner_euid;		/* effective uid of the creator */
 	struct pid *owner_pid;		/* tgid of the creator */
-	/* the creator's IPC namespace: identity only, no reference */
+	/* the creator's IPC namespace (a reference where the kernel allows) */
 	struct ipc_namespace *ipc_ns;
 	struct user_namespace *user_ns;	/* owns ipc_ns; holds a ref */
 
