@@ -59,6 +59,13 @@ static void jet_files_uncharge(kuid_t uid)
 	mutex_unlock(&jet_global_lock);
 }
 
+/* Module exit: every file the kernel held is let go by now. */
+void jet_files_exit(void)
+{
+	WARN_ON(!xa_empty(&jet_user_files));
+	xa_destroy(&jet_user_files);
+}
+
 static void jet_regfile_release(struct kref *ref)
 {
 	struct jet_regfile *rf = container_of(ref, struct jet_regfile, ref);

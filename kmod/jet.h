@@ -229,6 +229,8 @@ struct jet_regfile *jet_find_log(struct jet_instance *inst, const char *path);
 void jet_regfile_put(struct jet_regfile *rf);
 /* term: drop databases, logs and range locks, waking lock waiters */
 void jet_files_release(struct jet_instance *inst);
+/* module exit */
+void jet_files_exit(void);
 
 /* backup.c */
 void jet_backup_put(struct jet_backup *b);

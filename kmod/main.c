@@ -116,6 +116,7 @@ static void __exit jet_exit(void)
 {
 	misc_deregister(&jet_misc);
 	jet_instances_exit();
+	jet_files_exit();
 }
 
 module_init(jet_init);
