@@ -299,10 +299,9 @@ void jet_roll_withdraw(struct jet_backup *b)
 }
 
 /*
- * Under inst->mutex: the roll could not end in a copy set (a gap, no
- * memory). Forget it, so the next call asks again: the databases phase of
- * a full backup resumes, and pages copied from now on are covered by that
- * next roll.
+ * Under inst->mutex: the roll could not end in a copy set (a gap). Forget
+ * it, so the next call asks again: the databases phase of a full backup
+ * resumes, and pages copied from now on are covered by that next roll.
  */
 static void jet_roll_reset(struct jet_backup *b)
 {
@@ -472,9 +471,14 @@ static long jet_log_list(struct jet_ctx *ctx, struct jet_log_list *arg,
 		ret = jet_roll(b, arg->flags & JET_LOGS_NO_WAIT, arg);
 		if (!ret && !b->log_info_done) {
 			ret = jet_copy_set_fix(b);
-			if (ret)
+			/*
+			 * A gap: back to before the roll was asked. No memory:
+			 * the roll stands (no database opens since), the next
+			 * call fixes the set.
+			 */
+			if (ret == -ENOMEDIUM)
 				jet_roll_reset(b);
-			else
+			else if (!ret)
 				jet_roll_withdraw(b);
 		}
 	}
