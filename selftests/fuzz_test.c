@@ -22,7 +22,7 @@
  * attach, add logs, checkpoint, begin, attach info, open, read, log info,
  * open and read the logs, truncate info, truncate, end, term), an owner
  * context and an agent context apart, with an owner thread that answers the
- * owner's events; now and then one call gets a bad argument (a flipped
+ * owner's log roll requests and reads its truncation events; now and then one call gets a bad argument (a flipped
  * byte, a bad pointer, the wrong context), an injected allocation failure
  * (fail-nth, on kernels with fault injection) or a disruption before it (a
  * stop, a service stop, pause, throttle, a range lock, a closed file, a
@@ -166,7 +166,7 @@ struct shared {
 	/* the sequence mode */
 	uint64_t seq_calls[NSTEPS], seq_oks[NSTEPS];
 	uint64_t seqs, seqs_ended, opens_ok, reads_ok, read_bytes;
-	uint64_t bad_args, faults, disruptions, log_info_waits, events;
+	uint64_t bad_args, faults, disruptions, log_info_waits, events, rolls;
 };
 
 /* One process's own view. */
@@ -1206,9 +1206,10 @@ static long do_flow(struct fz *f)
 	struct jet_instance_u64 u = { 0 };
 	struct jet_instance_op op = { 0 };
 	struct jet_name_list n = { 0 };
+	struct jet_log_list ll = { .flags = JET_LOGS_NO_WAIT };
 	struct jet_truncate_event te;
 	int ctx, i, fd, steps = 0;
-	char name[32];
+	char name[32], roll_pattern[64], rolled[64];
 	uint64_t inst;
 	long ret;
 
@@ -1303,13 +1304,25 @@ static long do_flow(struct fz *f)
 		}
 		close(fd);
 	}
+	/* the roll: asked without waiting, answered by this owner context */
+	ll.instance = inst;
+	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_LOG_LIST, &ll);
+	if (!flow_goes_on(f, ret, &steps))
+		goto out;
+	snprintf(roll_pattern, sizeof(roll_pattern),
+		 "/tmp/jt-fuzz-roll-%d.%%05lX.log", (int)getpid());
+	ret = (int)jt_answer_rolls(ctx, roll_pattern, 4096);
+	if (!flow_goes_on(f, ret < 0 ? ret : 0, &steps))
+		goto out;
 	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_GET_LOG_INFO, &n);
 	if (!flow_goes_on(f, ret, &steps))
 		goto out;
-	for (i = 0; i < 2; i++) {
+	snprintf(rolled, sizeof(rolled), roll_pattern, 3UL);
+	for (i = 0; i < 3; i++) {
 		struct jet_open_file o = {
 			.instance = inst,
-			.name = (uintptr_t)f->sh->logs[i],
+			.name = i < 2 ? (uintptr_t)f->sh->logs[i] :
+				(uintptr_t)rolled,
 		};
 
 		ret = jet_call(f, OP_FLOW, ctx, JET_IOC_OPEN_FILE, &o);
@@ -1343,6 +1356,12 @@ static long do_flow(struct fz *f)
 	op.grbit = JET_BACKUP_INCREMENTAL;
 	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_BEGIN_BACKUP, &op);
 	if (!flow_goes_on(f, ret, &steps))
+		goto out;
+	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_LOG_LIST, &ll);
+	if (!flow_goes_on(f, ret, &steps))
+		goto out;
+	ret = (int)jt_answer_rolls(ctx, roll_pattern, 4096);
+	if (!flow_goes_on(f, ret < 0 ? ret : 0, &steps))
 		goto out;
 	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_GET_LOG_INFO, &n);
 	if (!flow_goes_on(f, ret, &steps))
@@ -1526,17 +1545,52 @@ struct seq {
 };
 
 /*
- * The owner's side while the agent works: its context's events. A log roll
- * request (GetLogInfo waiting for the owner to register a newer log) is to
- * be answered here too, once the kernel has it: an ADD_LOG of the next
- * generation on s->owner.
+ * A roll request answered as a database server does: the log it writes
+ * closed as the next generation (a fresh file, unlinked once registered:
+ * the instance holds it) and registered on the owner's context.
+ */
+static void seq_answer_rolls(struct seq *s)
+{
+	struct fz *f = s->f;
+	struct jet_roll_request rr;
+	char path[160];
+
+	for (;;) {
+		struct jet_add_log l = { 0 };
+		int fd;
+
+		memset(&rr, 0, sizeof(rr));
+		if (ioctl(s->owner, JET_IOC_GET_ROLL_REQUEST, &rr) || !rr.instance)
+			return;
+		snprintf(path, sizeof(path), "%s/roll-%d-%llu-%llu.log",
+			 f->sh->dir, getpid(), (unsigned long long)rr.instance,
+			 (unsigned long long)rr.gen_above + 1);
+		if (jt_make_file(path, 8192, (uint32_t)rr.gen_above))
+			return;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		unlink(path);
+		if (fd < 0)
+			return;
+		l.instance = rr.instance;
+		l.name = (uintptr_t)path;
+		l.generation = rr.gen_above + 1;
+		l.fd = fd;
+		if (!ioctl(s->owner, JET_IOC_ADD_LOG, &l))
+			__atomic_add_fetch(&f->sh->rolls, 1, __ATOMIC_RELAXED);
+		close(fd);
+	}
+}
+
+/*
+ * The owner's side while the agent works: its context's roll requests
+ * (GetLogInfo waits for them) and truncation events.
  */
 static void *seq_owner_thread(void *arg)
 {
 	struct seq *s = arg;
 	struct fz *f = s->f;
 	struct jet_truncate_event te;
-	struct pollfd p = { .fd = s->owner, .events = POLLIN };
+	struct pollfd p = { .fd = s->owner, .events = POLLIN | POLLPRI };
 	sigset_t set;
 
 	/* the interval timer's signals are the agent's */
@@ -1544,9 +1598,12 @@ static void *seq_owner_thread(void *arg)
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	while (!s->quit) {
-		if (poll(&p, 1, 20) <= 0 || !(p.revents & POLLIN))
+		if (poll(&p, 1, 20) <= 0)
 			continue;
-		if (!ioctl(s->owner, JET_IOC_GET_TRUNCATE_EVENT, &te) &&
+		if (p.revents & POLLPRI)
+			seq_answer_rolls(s);
+		if ((p.revents & POLLIN) &&
+		    !ioctl(s->owner, JET_IOC_GET_TRUNCATE_EVENT, &te) &&
 		    te.instance)
 			__atomic_add_fetch(&f->sh->events, 1, __ATOMIC_RELAXED);
 	}
@@ -1760,8 +1817,8 @@ static long seq_copy(struct seq *s, int open_step, const char *name)
 }
 
 /*
- * GetLogInfo: it may wait for the owner (a log roll); the interval timer
- * cuts the wait, and it is tried again for up to a second.
+ * GetLogInfo: it waits for the owner's thread to answer the log roll; the
+ * interval timer cuts the wait, and it is tried again for up to a second.
  */
 static long seq_log_info(struct seq *s, int step, unsigned long cmd)
 {
@@ -2168,6 +2225,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 
 FIXTURE(fuzz) {
 	struct shared *sh;
+	unsigned int roll_timeout_ms;
 };
 
 FIXTURE_SETUP(fuzz)
@@ -2175,10 +2233,17 @@ FIXTURE_SETUP(fuzz)
 	self->sh = shared_new();
 	ASSERT_NE(NULL, self->sh);
 	ASSERT_EQ(0, make_pool(self->sh));
+	/*
+	 * A random log list whose roll nobody answers waits roll_timeout_ms:
+	 * short, so that the workers keep calling (the flow answers its own)
+	 */
+	ASSERT_EQ(0, jt_param_read("roll_timeout_ms", &self->roll_timeout_ms));
+	jt_param_write("roll_timeout_ms", 100);
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
+	jt_param_write("roll_timeout_ms", self->roll_timeout_ms);
 	remove_pool(self->sh);
 	munmap(self->sh, sizeof(*self->sh));
 }
@@ -2333,13 +2398,14 @@ static void fuzz_body(struct __test_metadata *_metadata, struct shared *sh,
 			TH_LOG("  %-18s %7llu calls %7llu ok", seq_names[i],
 			       (unsigned long long)sh->seq_calls[i],
 			       (unsigned long long)sh->seq_oks[i]);
-		TH_LOG("%llu backups, %llu ended normally; %llu bad arguments, %llu injected faults, %llu disruptions, %llu log info waits cut, %llu owner events",
+		TH_LOG("%llu backups, %llu ended normally; %llu bad arguments, %llu injected faults, %llu disruptions, %llu log info waits cut, %llu rolls answered, %llu owner events",
 		       (unsigned long long)sh->seqs,
 		       (unsigned long long)sh->seqs_ended,
 		       (unsigned long long)sh->bad_args,
 		       (unsigned long long)sh->faults,
 		       (unsigned long long)sh->disruptions,
 		       (unsigned long long)sh->log_info_waits,
+		       (unsigned long long)sh->rolls,
 		       (unsigned long long)sh->events);
 	} else {
 		for (i = 0; i < NOPS; i++)
