@@ -1848,7 +1848,7 @@ static void seq_once(struct seq *s)
 	struct jet_instance_u64 u = { 0 };
 	struct jet_instance_op op = { 0 };
 	struct jet_term t = { 0 };
-	char name[32];
+	char name[32], logs[4096], *p;
 	int i;
 
 	snprintf(name, sizeof(name), "jt-seq-%d-%08x", getpid(),
@@ -1900,8 +1900,11 @@ static void seq_once(struct seq *s)
 			goto end;
 	if (seq_log_info(s, SQ_LOG_INFO, JET_IOC_GET_LOG_INFO))
 		goto end;
-	for (i = 0; i < NLOGS; i++)
-		if (seq_copy(s, SQ_OPEN_LOG, f->sh->logs[i]))
+	/* every log the list names (the rolled one too), in its order */
+	memcpy(logs, f->scratch, sizeof(logs));
+	logs[sizeof(logs) - 1] = '\0';
+	for (p = logs; *p; p += strlen(p) + 1)
+		if (seq_copy(s, SQ_OPEN_LOG, p))
 			goto end;
 	if (seq_log_info(s, SQ_TRUNC_INFO, JET_IOC_GET_TRUNCATE_LOG_INFO))
 		goto end;
