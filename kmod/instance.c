@@ -174,10 +174,13 @@ static struct jet_instance *jet_instance_get_unnamed(struct jet_ctx *ctx)
 	return inst;
 }
 
-/* the per-namespace counts' key */
+/*
+ * the per-namespace counts' key; a kernel without SysV IPC and POSIX
+ * message queues has no IPC namespace (NULL): one key for all
+ */
 static unsigned long jet_ns_key(const struct ipc_namespace *ns)
 {
-	return ns->ns.inum;
+	return ns ? ns->ns.inum : 0;
 }
 
 /* Check the name and the limits, then make inst findable by all. */
@@ -256,7 +259,8 @@ static struct jet_instance *jet_instance_alloc(struct jet_ctx *ctx)
 	inst->owner_euid = current_euid();
 	inst->owner_pid = get_task_pid(current, PIDTYPE_TGID);
 	inst->ipc_ns = get_ipc_ns(jet_current_ns());
-	inst->user_ns = get_user_ns(inst->ipc_ns->user_ns);
+	inst->user_ns = get_user_ns(inst->ipc_ns ? inst->ipc_ns->user_ns :
+					    &init_user_ns);
 	mutex_init(&inst->mutex);
 	inst->owner = ctx;
 	INIT_LIST_HEAD(&inst->dbs);
