@@ -36,7 +36,7 @@ grep_out() {
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 # C unit tests: their own ok/not ok lines count one each
-for t in test_sha256 test_manifest; do
+for t in test_sha256 test_manifest test_jetdemo_wal; do
 	"$O/tests/$t" >"$T/unit" 2>&1
 	rc=$?
 	while read -r line; do
@@ -258,7 +258,14 @@ if [ ! -e /dev/jet ]; then
 	printf 'X' | dd of="$T/demo/demo.edb" bs=1 seek=9000 conv=notrunc 2>/dev/null
 	expect "a torn page is found" 1 "$DEMO" --check-db "$T/demo/demo.edb"
 	grep_out "check-db names the torn page" "page 2 is torn"
+	expect "a database without logs is not recovered" 1 \
+		"$DEMO" --recover "$T/demo"
+	grep_out "recover says why it refuses" "cannot recover: no log of demo"
 fi
+expect "check-state without the seed is a usage error" 2 \
+	"$DEMO" --check-state "$T/x.edb"
+expect "recover and check-db together are a usage error" 2 \
+	"$DEMO" --recover "$T" --check-db "$T/x.edb"
 
 # --- the man pages ------------------------------------------------------------
 if command -v groff >/dev/null; then
