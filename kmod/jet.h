@@ -66,6 +66,7 @@ struct jet_instance {
 	struct jet_ctx *owner;
 	bool initialized;
 	bool terminating;
+	bool oneinst;			/* made by JetInit(NULL); set once */
 	struct list_head dbs;		/* jet_regfile, attach order */
 	unsigned int ndbs;
 	struct list_head logs;		/* jet_regfile, generation order */

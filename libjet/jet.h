@@ -55,6 +55,11 @@ typedef char JET_API_PTR_is_pointer_sized[
 	sizeof(JET_API_PTR) == sizeof(void *) ? 1 : -1];
 #endif
 
+/* ESE's names for ANSI strings and for an OS snapshot session */
+typedef char *JET_PSTR;
+typedef const char *JET_PCSTR;
+typedef JET_API_PTR JET_OSSNAPID;	/* an OS snapshot session, never 0 */
+
 #define JET_instanceNil		(~(JET_INSTANCE)0)
 #define JET_sesidNil		(~(JET_SESID)0)
 #define JET_handleNil		(~(JET_HANDLE)0)
@@ -68,6 +73,8 @@ typedef struct {
 	char **szDatabaseDisplayName;	/* the same strings as the paths */
 	char **szDatabaseSLVFileName_Obsolete;	/* cDatabases NULLs */
 } JET_INSTANCE_INFO;
+/* ESE's ANSI name for it (jet has only ANSI strings) */
+typedef JET_INSTANCE_INFO JET_INSTANCE_INFO_A;
 
 /* System parameters for JetEnableMultiInstance(); jet has none to set. */
 typedef struct {
@@ -307,6 +314,41 @@ JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
 /* grbit: All (0), BackgroundUserTasks and/or QuiesceCaches, or Resume alone */
 JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance,
 					const JET_GRBIT grbit);
+
+/* ---- the legacy one-instance calls (legacy.c) ---- */
+
+/*
+ * As their ...Instance forms, on the one instance of a process that called
+ * JetInit(NULL) (OneInst mode). In MultiInst mode they fail with
+ * JET_errRunningInMultiInstanceMode, before any instance (NoSet) with
+ * JET_errInvalidParameter, and change nothing. JetGetTruncateLogInfo is
+ * jet's own (ESE has only the ...Instance form).
+ */
+JET_ERR JET_API JetBeginExternalBackup(JET_GRBIT grbit);
+JET_ERR JET_API JetGetAttachInfo(void *pv, unsigned long cbMax,
+				 unsigned long *pcbActual);
+JET_ERR JET_API JetOpenFile(const char *szFileName, JET_HANDLE *phfFile,
+			    unsigned long *pulFileSizeLow,
+			    unsigned long *pulFileSizeHigh);
+JET_ERR JET_API JetReadFile(JET_HANDLE hfFile, void *pv, unsigned long cb,
+			    unsigned long *pcbActual);
+JET_ERR JET_API JetCloseFile(JET_HANDLE hfFile);
+JET_ERR JET_API JetGetLogInfo(void *pv, unsigned long cbMax,
+			      unsigned long *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfo(void *pv, unsigned long cbMax,
+				      unsigned long *pcbActual);
+JET_ERR JET_API JetTruncateLog(void);
+JET_ERR JET_API JetEndExternalBackup(void);
+
+/* ESE's ANSI names: jet's strings are ANSI, so each is the call itself */
+#define JetGetAttachInfoA		JetGetAttachInfo
+#define JetGetAttachInfoInstanceA	JetGetAttachInfoInstance
+#define JetOpenFileA			JetOpenFile
+#define JetOpenFileInstanceA		JetOpenFileInstance
+#define JetGetLogInfoA			JetGetLogInfo
+#define JetGetLogInfoInstanceA		JetGetLogInfoInstance
+#define JetGetTruncateLogInfoInstanceA	JetGetTruncateLogInfoInstance
+#define JetGetInstanceInfoA		JetGetInstanceInfo
 
 /* ---- errors (jet's own) ---- */
 
