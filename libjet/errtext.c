@@ -82,6 +82,14 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "the file does not exist; check the path" },
 	{ JET_errInvalidOperation,
 	  "the operation is not valid now; check the call sequence" },
+	{ JET_errOSSnapshotInvalidSequence,
+	  "that snapshot call is not valid in the session's state; see jet_snapshot(3) for the order" },
+	{ JET_errOSSnapshotTimeOut,
+	  "the freeze timed out (or the owners' writes did not pause in time) and the instances were thawed; the snapshot is not consistent, abort it" },
+	{ JET_errOSSnapshotNotAllowed,
+	  "the instance is in another snapshot session or a backup runs on it" },
+	{ JET_errOSSnapshotInvalidSnapId,
+	  "no snapshot session of this process has that id (it ended, or was never prepared)" },
 };
 
 const char *JetErrorText(JET_ERR err)

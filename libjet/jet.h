@@ -176,6 +176,10 @@ typedef struct {
 #define JET_errClientRequestToStopJetService	-1329
 #define JET_errFileNotFound			-1811
 #define JET_errInvalidOperation			-1906
+#define JET_errOSSnapshotInvalidSequence	-2401
+#define JET_errOSSnapshotTimeOut		-2402
+#define JET_errOSSnapshotNotAllowed		-2403
+#define JET_errOSSnapshotInvalidSnapId		-2404
 
 /* ---- run mode and instances ---- */
 
@@ -349,6 +353,58 @@ JET_ERR JET_API JetEndExternalBackup(void);
 #define JetGetLogInfoInstanceA		JetGetLogInfoInstance
 #define JetGetTruncateLogInfoInstanceA	JetGetTruncateLogInfoInstance
 #define JetGetInstanceInfoA		JetGetInstanceInfo
+
+/* ---- OS snapshots (snapshot.c), ESE's calls and grbits ---- */
+
+#define JET_bitIncrementalSnapshot	0x00000001	/* Prepare */
+#define JET_bitCopySnapshot		0x00000002	/* Prepare */
+#define JET_bitContinueAfterThaw	0x00000004	/* Prepare */
+#define JET_bitExplicitPrepare		0x00000008	/* Prepare */
+#define JET_bitAllDatabasesSnapshot	0x00000001	/* TruncateLog */
+#define JET_bitAbortSnapshot		0x00000001	/* End */
+
+/* ESE's system parameter id, for JetSetOSSnapshotTimeout()'s reader */
+#define JET_paramOSSnapshotTimeout	82
+
+/*
+ * A session of this process (its exit aborts it, thawing). While frozen,
+ * the owners' JetLockWriteRangeInstance waits (no page write is in flight);
+ * backup reads go on. A freeze thaws by itself after its timeout, and when
+ * an owner stops its instance. See jet_snapshot(3).
+ */
+JET_ERR JET_API JetOSSnapshotPrepare(JET_OSSNAPID *psnapId,
+				     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
+					     JET_INSTANCE instance,
+					     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotFreezeA(const JET_OSSNAPID snapId,
+				     unsigned long *pcInstanceInfo,
+				     JET_INSTANCE_INFO_A **paInstanceInfo,
+				     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotThaw(const JET_OSSNAPID snapId,
+				  const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotAbort(const JET_OSSNAPID snapId,
+				   const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId,
+					 const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
+						 JET_INSTANCE instance,
+						 const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfoA(const JET_OSSNAPID snapId,
+					    unsigned long *pcInstanceInfo,
+					    JET_INSTANCE_INFO_A **paInstanceInfo,
+					    const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotEnd(const JET_OSSNAPID snapId,
+				 const JET_GRBIT grbit);
+/*
+ * jet's own, for ESE's JET_paramOSSnapshotTimeout: the longest freeze of
+ * this process's later JetOSSnapshotFreeze calls, in ms (at most one hour);
+ * 0: the module's snapshot_timeout_ms (ESE's default, 70 s).
+ */
+JET_ERR JET_API JetSetOSSnapshotTimeout(unsigned long cmsecTimeout);
+
+#define JetOSSnapshotFreeze		JetOSSnapshotFreezeA
+#define JetOSSnapshotGetFreezeInfo	JetOSSnapshotGetFreezeInfoA
 
 /* ---- errors (jet's own) ---- */
 

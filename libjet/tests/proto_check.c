@@ -79,6 +79,23 @@ SAME(JetGetInstanceInfoA, JET_ERR (*)(unsigned long *,
 				      JET_INSTANCE_INFO_A **));
 SAME(JetOpenFileInstanceA, JET_ERR (*)(JET_INSTANCE, JET_PCSTR, JET_HANDLE *,
 				       unsigned long *, unsigned long *));
+/* OS snapshots */
+SAME(JetOSSnapshotPrepare, JET_ERR (*)(JET_OSSNAPID *, const JET_GRBIT));
+SAME(JetOSSnapshotPrepareInstance, JET_ERR (*)(JET_OSSNAPID, JET_INSTANCE,
+					       const JET_GRBIT));
+SAME(JetOSSnapshotFreeze, JET_ERR (*)(const JET_OSSNAPID, unsigned long *,
+				      JET_INSTANCE_INFO_A **,
+				      const JET_GRBIT));
+SAME(JetOSSnapshotThaw, JET_ERR (*)(const JET_OSSNAPID, const JET_GRBIT));
+SAME(JetOSSnapshotAbort, JET_ERR (*)(const JET_OSSNAPID, const JET_GRBIT));
+SAME(JetOSSnapshotTruncateLog, JET_ERR (*)(const JET_OSSNAPID,
+					   const JET_GRBIT));
+SAME(JetOSSnapshotTruncateLogInstance,
+     JET_ERR (*)(const JET_OSSNAPID, JET_INSTANCE, const JET_GRBIT));
+SAME(JetOSSnapshotGetFreezeInfoA,
+     JET_ERR (*)(const JET_OSSNAPID, unsigned long *, JET_INSTANCE_INFO_A **,
+		 const JET_GRBIT));
+SAME(JetOSSnapshotEnd, JET_ERR (*)(const JET_OSSNAPID, const JET_GRBIT));
 SAME(JetErrorName, const char *(*)(JET_ERR));
 SAME(JetErrorText, const char *(*)(JET_ERR));
 
