@@ -189,11 +189,13 @@ static void jet_snap_take_all(struct jet_snapshot *s)
 	while (s->count < JET_SNAP_INSTANCES_MAX &&
 	       (inst = jet_instance_next(&index))) {
 		index++;
-		mutex_lock(&inst->mutex);
-		if (!inst->terminating && inst->initialized &&
-		    !inst->snapshot && jet_snap_may(inst))
-			jet_snap_add(s, inst);
-		mutex_unlock(&inst->mutex);
+		/* owner_euid never changes: no lock of others' instances */
+		if (jet_snap_may(inst) && !mutex_lock_killable(&inst->mutex)) {
+			if (!inst->terminating && inst->initialized &&
+			    !inst->snapshot)
+				jet_snap_add(s, inst);
+			mutex_unlock(&inst->mutex);
+		}
 		jet_instance_put(inst);
 	}
 }
