@@ -113,6 +113,8 @@ typedef struct {
 #define JET_INSTANCE_STATE_TERMINATING		0x040
 #define JET_INSTANCE_STATE_FULL_BACKUP_DONE	0x080
 #define JET_INSTANCE_STATE_BACKUP_MINE		0x100	/* caller runs it */
+#define JET_INSTANCE_STATE_SNAPSHOT		0x1000	/* in an OS snapshot */
+#define JET_INSTANCE_STATE_FROZEN		0x2000	/* its locks wait */
 
 #define JET_BACKUP_PHASE_NONE		0
 #define JET_BACKUP_PHASE_DATABASES	1

@@ -16,6 +16,9 @@ _Static_assert(JET_bitIncrementalSnapshot == JET_SNAP_INCREMENTAL &&
 	       JET_bitExplicitPrepare == JET_SNAP_EXPLICIT_PREPARE &&
 	       JET_bitAllDatabasesSnapshot == JET_SNAP_ALL_DATABASES &&
 	       JET_bitAbortSnapshot == JET_SNAP_ABORT, "snapshot grbits");
+_Static_assert(JET_INSTANCE_STATE_SNAPSHOT == JET_STATE_SNAPSHOT &&
+	       JET_INSTANCE_STATE_FROZEN == JET_STATE_FROZEN,
+	       "snapshot state flags");
 
 #define JET_SNAP_TIMEOUT_MAX_MS	(3600UL * 1000UL)
 

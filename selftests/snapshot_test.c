@@ -156,6 +156,33 @@ static void expect_ended(struct __test_metadata *_metadata,
 
 /* ---- the freeze ---- */
 
+/* the instance's state flags of a snapshot */
+static unsigned int snap_flags(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(snap) *self)
+{
+	JET_INSTANCE_STATE st;
+
+	memset(&st, 0, sizeof(st));
+	EXPECT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	return st.flags & (JET_INSTANCE_STATE_SNAPSHOT |
+			   JET_INSTANCE_STATE_FROZEN);
+}
+
+TEST_F(snap, state_shows_the_session_and_the_freeze)
+{
+	EXPECT_EQ(0, snap_flags(_metadata, self));
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	EXPECT_EQ(JET_INSTANCE_STATE_SNAPSHOT, snap_flags(_metadata, self));
+	freeze(_metadata, self);
+	EXPECT_EQ(JET_INSTANCE_STATE_SNAPSHOT | JET_INSTANCE_STATE_FROZEN,
+		  snap_flags(_metadata, self));
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	EXPECT_EQ(JET_INSTANCE_STATE_SNAPSHOT, snap_flags(_metadata, self));
+	ASSERT_JET(0, JetOSSnapshotEnd(self->snap, 0));
+	self->snap = 0;
+	EXPECT_EQ(0, snap_flags(_metadata, self));
+}
+
 TEST_F(snap, freeze_holds_the_owners_lock_and_thaw_releases_it)
 {
 	struct locker l;

@@ -90,6 +90,9 @@
 #define JET_STATE_TERMINATING	0x40U
 #define JET_STATE_FULL_BACKUP_DONE 0x80U
 #define JET_STATE_BACKUP_MINE	0x100U  /* the caller's context runs the backup */
+/* OS snapshots (JET_IOC_SNAPSHOT_*) */
+#define JET_STATE_SNAPSHOT	0x1000U /* in a snapshot session */
+#define JET_STATE_FROZEN	0x2000U /* frozen: the owner's locks wait */
 
 /* Backup phases */
 #define JET_PHASE_NONE		0
