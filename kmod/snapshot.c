@@ -349,7 +349,7 @@ long jet_ioc_snapshot_prepare_instance(struct jet_ctx *ctx, void *karg,
 		ret = -EACCES;
 	else if (!inst->initialized)
 		ret = -EUNATCH;
-	else if (inst->snapshot || inst->backup)
+	else if (inst->snapshot)
 		ret = -EBADR;
 	else if (s->count >= JET_SNAP_INSTANCES_MAX)
 		ret = -ENOMEM;
@@ -386,10 +386,11 @@ static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 	for (i = 0; i < s->count && !ret; i++) {
 		m = &s->members[i];
 		mutex_lock(&m->inst->mutex);
-		if (m->inst->backup) {
-			/* ESE: a streaming backup and a snapshot exclude */
-			ret = -EBADR;
-		} else if (!m->inst->terminating) {
+		/*
+		 * Beyond ESE, which refuses: a streaming backup may run, as
+		 * the freeze only holds the owner's writes back.
+		 */
+		if (!m->inst->terminating) {
 			spin_lock(&m->inst->gate_lock);
 			m->inst->frozen = true;
 			spin_unlock(&m->inst->gate_lock);

@@ -87,7 +87,7 @@ static const struct jet_err_text jet_err_texts[] = {
 	{ JET_errOSSnapshotTimeOut,
 	  "the freeze timed out (or the owners' writes did not pause in time) and the instances were thawed; the snapshot is not consistent, abort it" },
 	{ JET_errOSSnapshotNotAllowed,
-	  "the instance is in another snapshot session or a backup runs on it" },
+	  "the instance is in a snapshot session already; end that session first" },
 	{ JET_errOSSnapshotInvalidSnapId,
 	  "no snapshot session of this process has that id (it ended, or was never prepared)" },
 };

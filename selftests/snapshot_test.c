@@ -434,15 +434,67 @@ TEST_F(snap, frozen_instance_cannot_be_frozen_by_another_process)
 	self->snap = 0;
 }
 
-TEST_F(snap, instance_with_a_streaming_backup_cannot_join)
+struct reader {
+	JET_INSTANCE inst;
+	JET_HANDLE hf;
+	pthread_t thread;
+	uint32_t done;
+	JET_ERR err;
+	unsigned long cb;
+	char buf[65536];
+};
+
+static void *reader_run(void *arg)
 {
+	struct reader *r = arg;
+
+	r->err = JetReadFileInstance(r->inst, r->hf, r->buf, sizeof(r->buf),
+				     &r->cb);
+	jt_word_set(&r->done, 1);
+	return NULL;
+}
+
+TEST_F(snap, pending_backup_read_goes_on_through_a_freeze)
+{
+	static struct reader r;
+	struct freezer f = { 0 };
+	unsigned long lo, hi;
+	char want[sizeof(r.buf)];
+	JET_HANDLE h;
+	int fd;
+
+	fd = open(self->db, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(want), pread(fd, want, sizeof(want), 0));
+	close(fd);
+	/* beyond ESE: a streaming backup may run in a snapshot session */
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
-	ASSERT_JET(0, JetOSSnapshotPrepare(&self->snap,
-					   JET_bitExplicitPrepare));
-	EXPECT_JET(JET_errOSSnapshotNotAllowed,
-		   JetOSSnapshotPrepareInstance(self->snap, self->inst, 0));
+	prepare(_metadata, self, 0);
+	memset(&r, 0, sizeof(r));
+	r.inst = self->inst;
+	ASSERT_JET(0, JetOpenFileInstance(self->inst, self->db, &r.hf, &lo,
+					  &hi));
+	/* the owner writes page 0: the read of it waits */
+	ASSERT_JET(0, JetLockWriteRangeInstance(self->inst, self->db, 0, 4096,
+						&h));
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, reader_run, &r));
+	EXPECT_NE(0, jt_word_wait(&r.done, 1, jt_deadline_in(HELD_MS)));
+	f.snap = self->snap;
+	ASSERT_EQ(0, pthread_create(&f.thread, NULL, freezer_run, &f));
+	EXPECT_NE(0, jt_word_wait(&f.done, 1, jt_deadline_in(HELD_MS)));
+	/* the write ends: the freeze begins and the read goes on */
+	ASSERT_JET(0, JetUnlockWriteRangeInstance(self->inst, h));
+	EXPECT_JET(0, freezer_result(_metadata, &f));
+	EXPECT_EQ(0, jt_word_wait(&r.done, 1, jt_deadline_in(PROMPT_MS)));
+	pthread_join(r.thread, NULL);
+	EXPECT_JET(0, r.err);
+	EXPECT_EQ(sizeof(r.buf), r.cb);
+	EXPECT_EQ(0, memcmp(r.buf, want, sizeof(want)));
+	EXPECT_JET(0, JetCloseFileInstance(self->inst, r.hf));
 	EXPECT_JET(0, JetEndExternalBackupInstance2(self->inst,
 						    JET_bitBackupEndAbort));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
 }
 
 TEST_F(snap, prepare_without_explicit_takes_the_callers_instances)
