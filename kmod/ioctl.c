@@ -67,6 +67,8 @@ union jet_ioctl_arg {
 	struct jet_snapshot_prepare snapshot_prepare;
 	struct jet_snapshot_op snapshot_op;
 	struct jet_snapshot_info snapshot_info;
+	struct jet_roll_request roll_request;
+	struct jet_log_list log_list;
 };
 
 /*
@@ -185,6 +187,18 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	JET_OP(JET_IOC_STOP_SERVICE, jet_ioc_stop_service,
 	       struct jet_instance_op,
 	       JET_FLAGS(struct jet_instance_op, JET_OP_LEGACY)),
+	/* the log roll (logs.c, events.c); each writes its results itself */
+	JET_OP(JET_IOC_GET_ROLL_REQUEST, jet_ioc_get_roll_request,
+	       struct jet_roll_request,
+	       JET_COPIES_OUT),
+	JET_OP(JET_IOC_LOG_LIST, jet_ioc_log_list, struct jet_log_list,
+	       JET_ZERO(JET_FIELD(struct jet_log_list, size),
+			JET_FIELD(struct jet_log_list, status),
+			{ offsetof(struct jet_log_list, gen_low),
+			  offsetofend(struct jet_log_list, roll_above) -
+			  offsetof(struct jet_log_list, gen_low) }),
+	       JET_FLAGS(struct jet_log_list, JET_LOGS_FLAGS),
+	       JET_COPIES_OUT),
 	/* OS snapshots (snapshot.c); each handler checks its grbit */
 	JET_OP(JET_IOC_SNAPSHOT_PREPARE, jet_ioc_snapshot_prepare,
 	       struct jet_snapshot_prepare,

@@ -512,8 +512,8 @@ FIXTURE_TEARDOWN(dev)
 
 TEST_F(dev, unknown_command_number_is_enotty)
 {
-	/* 0x19.. are unused; 0x40 is the backup files' own command */
-	static const unsigned int nrs[] = { 0x19, 0x20, 0x3f, 0x40, 0x80, 0xff };
+	/* 0x1b.. are unused; 0x40 is the backup files' own command */
+	static const unsigned int nrs[] = { 0x1b, 0x20, 0x3f, 0x40, 0x80, 0xff };
 	static const unsigned int dirs[] = {
 		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
 	};
@@ -627,7 +627,8 @@ TEST_F(dev, backup_file_ioctl_checks_size_pointer_and_command)
 	c = _IOC(_IOC_READ, JET_IOC_MAGIC + 1, _IOC_NR(JET_FILE_IOC_INFO),
 		 sizeof(fi));
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, c, arg));
-	c = _IOC(_IOC_READ, JET_IOC_MAGIC, 0x41, sizeof(fi));
+	/* 0x41 is JET_FILE_IOC_ID; 0x42 is unused */
+	c = _IOC(_IOC_READ, JET_IOC_MAGIC, 0x42, sizeof(fi));
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, c, arg));
 	/* /dev/jet's commands are not the file's */
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, JET_IOC_QUERY, arg));

@@ -17,6 +17,22 @@
 
 enum mode { M_NOSET, M_MULTI, M_ONE };
 
+/*
+ * The owner's roll (GetLogInfo asks it): this process is owner and agent,
+ * so libjet runs this instead of waiting. It writes and registers
+ * DIR/log<N>.log.
+ */
+static JET_ERR roll_cb(JET_INSTANCE inst, unsigned long above, void *arg)
+{
+	const char *dir = arg;
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/log%lu.log", dir, above + 1);
+	if (jt_make_file(path, LOG_SIZE, (uint32_t)above + 1))
+		return JET_errDiskIO;
+	return JetAddLogFileInstance(inst, path, above + 1);
+}
+
 FIXTURE(legacy) {
 	char dir[64];
 	char db[128];
@@ -65,6 +81,8 @@ FIXTURE_SETUP(legacy)
 	ASSERT_JET(0, JetBeginSession(self->inst, &self->ses, NULL, NULL));
 	ASSERT_JET(0, JetAttachDatabase(self->ses, self->db, 0));
 	ASSERT_JET(0, JetAddLogFileInstance(self->inst, self->log, 1));
+	ASSERT_JET(0, JetSetLogRollCallbackInstance(self->inst, roll_cb,
+						    self->dir));
 }
 
 FIXTURE_TEARDOWN(legacy)
@@ -240,13 +258,20 @@ static void expect_log_list(struct __test_metadata *_metadata,
 			    const char *first)
 {
 	JET_INSTANCE_STATE st = state_of(_metadata, self->inst);
+	char rolled[160];
 
+	/* the roll added log2: the copy set is log1, log2 */
+	snprintf(rolled, sizeof(rolled), "%s/log2.log", self->dir);
 	EXPECT_JET(variant->want, got);
 	if (variant->mode == M_ONE) {
 		EXPECT_EQ(JET_BACKUP_PHASE_LOGS, st.phase);
 		EXPECT_STREQ(first, buf);
-		/* an empty list is a lone NUL */
-		EXPECT_EQ(*first ? strlen(first) + 2 : 1, cb);
+		if (*first) {
+			EXPECT_STREQ(rolled, buf + strlen(first) + 1);
+			EXPECT_EQ(strlen(first) + strlen(rolled) + 3, cb);
+		} else {
+			EXPECT_EQ(1, cb);	/* an empty list: a lone NUL */
+		}
 	} else {
 		EXPECT_EQ(0, cb);
 		if (self->inst)
@@ -281,12 +306,14 @@ TEST_F(legacy, truncate_log_follows_the_mode)
 {
 	char buf[512];
 	unsigned long cb;
+	const char *p;
 
 	databases_copied(_metadata, self);
 	if (self->inst) {
 		ASSERT_JET(0, JetGetLogInfoInstance(self->inst, buf,
 						    sizeof(buf), &cb));
-		copy_file(_metadata, self, self->log);
+		for (p = buf; *p; p += strlen(p) + 1)
+			copy_file(_metadata, self, p);
 	}
 	EXPECT_JET(variant->want, JetTruncateLog());
 }
@@ -358,6 +385,9 @@ TEST(whole_one_instance_backup_through_legacy_calls)
 	ASSERT_JET(0, JetBeginSession(0, &ses, NULL, NULL));
 	ASSERT_JET(0, JetAttachDatabase(ses, db, 0));
 	ASSERT_JET(0, JetAddLogFileInstance(0, log, 1));
+	/* the callback is kept under the one instance's real handle */
+	ASSERT_JET(0, JetGetInstanceStateInstance(0, &st));
+	ASSERT_JET(0, JetSetLogRollCallbackInstance(st.instance, roll_cb, dir));
 	ASSERT_JET(0, JetGetInstanceInfoA(&n, &info));
 	for (i = 0; i < n; i++)
 		if (info[i].cDatabases == 1 &&

@@ -77,6 +77,9 @@ SAME(JetTruncateLog, JET_ERR (*)(void));
 SAME(JetEndExternalBackup, JET_ERR (*)(void));
 SAME(JetGetInstanceInfoA, JET_ERR (*)(unsigned long *,
 				      JET_INSTANCE_INFO_A **));
+SAME(JetGetLogInfoInstance2A,
+     JET_ERR (*)(JET_INSTANCE, void *, unsigned long, unsigned long *,
+		 JET_LOGINFO_A *));
 SAME(JetOpenFileInstanceA, JET_ERR (*)(JET_INSTANCE, JET_PCSTR, JET_HANDLE *,
 				       unsigned long *, unsigned long *));
 /* OS snapshots */
