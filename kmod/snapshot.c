@@ -13,7 +13,11 @@
  * inst->mutex and gate_lock), so the owner's LOCK_RANGE waits before it
  * publishes a lock (gate.c), then the freeze waits, at most its timeout,
  * for the locks already held to be let go. From then on no page write of
- * the owner is in flight. Backup reads are not touched. A thaw clears the
+ * the owner is in flight. Then it asks the owner to roll its log, as a
+ * backup's GetLogInfo does (logs.c), and waits until the owner registered
+ * a newer generation: the registered logs now cover every page in the
+ * databases, so a snapshot of them and of those logs can be recovered.
+ * Backup reads are not touched. A thaw clears the
  * flag and wakes gate_wq. A delayed work thaws by itself when the timeout
  * expires, and a stop of one of the instances (stop.c) queues that work at
  * once, so a crashed or stuck snapshot tool never leaves an owner frozen.
@@ -47,7 +51,8 @@ MODULE_PARM_DESC(snapshot_timeout_ms,
 struct jet_snap_member {
 	struct jet_instance *inst;	/* holds a ref */
 	u64 checkpoint;			/* at the freeze: truncate below */
-	u64 newest_log;			/* at the freeze */
+	u64 roll_above;			/* the freeze's roll: register above */
+	u64 newest_log;			/* after the freeze's roll */
 };
 
 struct jet_snapshot {
@@ -372,12 +377,61 @@ static bool jet_snap_quiet(struct jet_instance *inst)
 	return quiet || READ_ONCE(inst->terminating);
 }
 
+/* the freeze's roll is done: a newer log is registered (or inst ended) */
+static bool jet_snap_rolled(struct jet_instance *inst, u64 above)
+{
+	return READ_ONCE(inst->log_generation) > above ||
+	       READ_ONCE(inst->terminating);
+}
+
+/* under s->lock, all frozen and quiet: ask every owner to roll */
+static int jet_snap_roll(struct jet_snapshot *s, unsigned long deadline)
+{
+	struct jet_snap_member *m;
+	struct jet_instance *inst;
+	unsigned int i;
+	long left;
+	int ret = 0;
+
+	for (i = 0; i < s->count && !ret; i++) {
+		m = &s->members[i];
+		inst = m->inst;
+		mutex_lock(&inst->mutex);
+		m->roll_above = inst->log_generation;
+		if (!inst->terminating && inst->owner)
+			ret = jet_roll_request_queue(inst->owner, inst->id,
+						     m->roll_above);
+		mutex_unlock(&inst->mutex);
+	}
+	for (i = 0; i < s->count && !ret; i++) {
+		m = &s->members[i];
+		left = (long)(deadline - jiffies);
+		left = wait_event_interruptible_timeout(m->inst->gate_wq,
+							jet_snap_rolled(m->inst,
+									m->roll_above),
+							max(left, 1L));
+		if (left < 0)
+			ret = left;
+		else if (!left)
+			ret = -ETIME;
+	}
+	for (i = 0; i < s->count && !ret; i++) {
+		m = &s->members[i];
+		inst = m->inst;
+		mutex_lock(&inst->mutex);
+		m->newest_log = list_empty(&inst->logs) ? 0 :
+			list_last_entry(&inst->logs, struct jet_regfile,
+					node)->generation;
+		mutex_unlock(&inst->mutex);
+	}
+	return ret;
+}
+
 /* under s->lock: freeze every member; thaws them all again on failure */
 static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 {
 	unsigned long deadline = jiffies + timeout;
 	struct jet_snap_member *m;
-	struct jet_regfile *rf;
 	unsigned int i;
 	long left;
 	int ret = 0;
@@ -395,10 +449,6 @@ static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 			m->inst->frozen = true;
 			spin_unlock(&m->inst->gate_lock);
 			m->checkpoint = m->inst->checkpoint;
-			rf = list_last_entry(&m->inst->logs, struct jet_regfile,
-					     node);
-			m->newest_log = list_empty(&m->inst->logs) ? 0 :
-					rf->generation;
 		}
 		mutex_unlock(&m->inst->mutex);
 	}
@@ -415,6 +465,8 @@ static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 		else if (!left)
 			ret = -ETIME;
 	}
+	if (!ret)
+		ret = jet_snap_roll(s, deadline);
 	if (!ret)
 		ret = READ_ONCE(s->stop_err);	/* a stop meanwhile */
 	if (ret)

@@ -8,7 +8,8 @@
  * The test process is the owner of one instance (MultiInst, named after the
  * test's pid) and usually the snapshot tool as well; the tests that need the
  * tool to be another process fork it. The owner's lock runs on a thread, so
- * the test can see it wait.
+ * the test can see it wait, and a roller thread answers the owner's roll
+ * requests (each freeze asks for one).
  */
 #include <pthread.h>
 
@@ -30,6 +31,7 @@ FIXTURE(snap) {
 	JET_INSTANCE inst;
 	JET_SESID ses;
 	JET_OSSNAPID snap;
+	struct jt_roller roller;
 };
 
 FIXTURE_SETUP(snap)
@@ -54,12 +56,15 @@ FIXTURE_SETUP(snap)
 						    i + 1));
 	}
 	self->snap = 0;
+	snprintf(name, sizeof(name), "%s/r%%lu.log", self->dir);
+	ASSERT_EQ(0, jt_roller_start(&self->roller, -1, name, LOG_SIZE));
 }
 
 FIXTURE_TEARDOWN(snap)
 {
 	if (self->snap)
 		JetOSSnapshotAbort(self->snap, 0);
+	jt_roller_stop(&self->roller);
 	JetSetOSSnapshotTimeout(0);
 	JetTerm2(self->inst, JET_bitTermAbrupt);
 	jt_rm_tree(self->dir);
@@ -264,6 +269,36 @@ TEST_F(snap, freeze_fails_when_a_held_lock_outlives_its_timeout)
 	freeze(_metadata, self);
 	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
 	self->snap = 0;
+}
+
+TEST_F(snap, freeze_rolls_the_owners_log)
+{
+	JET_INSTANCE_STATE st;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	/* it returned once the owner (the roller) registered a newer log */
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_EQ(NLOGS + 1, st.newest_log);
+	EXPECT_EQ(0, self->roller.err);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, freeze_fails_when_the_owner_does_not_roll)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	JET_INSTANCE_STATE st;
+	unsigned long n = 0;
+
+	jt_roller_stop(&self->roller);
+	ASSERT_JET(0, JetSetOSSnapshotTimeout(300));
+	prepare(_metadata, self, 0);
+	EXPECT_JET(JET_errOSSnapshotTimeOut,
+		   JetOSSnapshotFreezeA(self->snap, &n, &info, 0));
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_FALSE(st.flags & JET_INSTANCE_STATE_FROZEN);
+	expect_lock_free(_metadata, self);
 }
 
 TEST_F(snap, timeout_thaws_by_itself)
@@ -549,7 +584,8 @@ TEST_F(snap, truncate_log_all_databases_truncates_below_the_freeze_checkpoint)
 	EXPECT_EQ(1, first);
 	EXPECT_EQ(2, last);
 	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
-	EXPECT_EQ(1, st.log_count);
+	/* 3 and the one the freeze rolled stay */
+	EXPECT_EQ(NLOGS + 1 - 2, st.log_count);
 	ASSERT_JET(0, JetOSSnapshotEnd(self->snap, 0));
 	self->snap = 0;
 	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
@@ -571,7 +607,7 @@ TEST_F(snap, truncate_log_without_all_databases_keeps_the_logs)
 	ASSERT_JET(0, JetGetLogTruncationEvent(&inst, &first, &last));
 	EXPECT_EQ(0, inst);
 	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
-	EXPECT_EQ(NLOGS, st.log_count);
+	EXPECT_EQ(NLOGS + 1, st.log_count);
 	ASSERT_JET(0, JetOSSnapshotEnd(self->snap, 0));
 	self->snap = 0;
 }
