@@ -116,7 +116,7 @@ static struct jet_snapshot *jet_snap_get(struct jet_ctx *ctx, u64 id)
 static bool jet_snap_may(struct jet_instance *inst)
 {
 	return uid_eq(current_euid(), inst->owner_euid) ||
-	       capable(CAP_DAC_READ_SEARCH);
+	       jet_instance_capable(inst, CAP_DAC_READ_SEARCH);
 }
 
 /* under inst->mutex: thaw inst; true if it was frozen */
@@ -195,7 +195,8 @@ static void jet_snap_take_all(struct jet_snapshot *s)
 	       (inst = jet_instance_next(&index))) {
 		index++;
 		/* owner_euid never changes: no lock of others' instances */
-		if (jet_snap_may(inst) && !mutex_lock_killable(&inst->mutex)) {
+		if (jet_instance_visible(inst) && jet_snap_may(inst) &&
+		    !mutex_lock_killable(&inst->mutex)) {
 			if (!inst->terminating && inst->initialized &&
 			    !inst->snapshot)
 				jet_snap_add(s, inst);
