@@ -24,11 +24,11 @@
  * decides runs under a lock that another user's call, a listing or a stop
  * needs. That is: no copy_to_user/copy_from_user/put_user/get_user/
  * strncpy_from_user, no fget/dentry_open/read of a user's file, under
- * inst->mutex, jet_global_lock or gate_lock. Copies go through a kernel
- * buffer before the lock or after it. Only ctx->lock, which only the
- * context's own calls take, may be held across a user copy. Waits for
- * inst->mutex are killable (jet_instance_lock()), since another user's
- * call may hold it.
+ * inst->mutex, jet_global_lock, b->copy_mutex or gate_lock. Copies go
+ * through a kernel buffer before the lock or after it. Only ctx->lock,
+ * which only the context's own calls take, may be held across a user copy.
+ * Waits for inst->mutex are killable (jet_instance_lock()), since another
+ * user's call may hold it.
  *
  * The log roll's wait (logs.c) holds no lock at all: the agent's call
  * drops ctx->lock and inst->mutex, keeps its reference to the backup, and

@@ -254,6 +254,14 @@ static void build_arg(struct env *e, unsigned long cmd, void *arg)
 		n->buf_size = sizeof(e->names);
 		break;
 	}
+	case JET_IOC_LOG_LIST: {
+		struct jet_log_list *ll = arg;
+
+		ll->instance = e->inst;
+		ll->buf = (uintptr_t)e->names;
+		ll->buf_size = sizeof(e->names);
+		break;
+	}
 	case JET_IOC_OPEN_FILE: {
 		struct jet_open_file *o = arg;
 
@@ -345,6 +353,8 @@ FIXTURE_VARIANT_ADD(cmd, truncate_log) { .cmd = JET_IOC_TRUNCATE_LOG };
 FIXTURE_VARIANT_ADD(cmd, end_backup) { .cmd = JET_IOC_END_BACKUP };
 FIXTURE_VARIANT_ADD(cmd, stop_backup) { .cmd = JET_IOC_STOP_BACKUP };
 FIXTURE_VARIANT_ADD(cmd, stop_service) { .cmd = JET_IOC_STOP_SERVICE };
+FIXTURE_VARIANT_ADD(cmd, get_roll_request) { .cmd = JET_IOC_GET_ROLL_REQUEST };
+FIXTURE_VARIANT_ADD(cmd, log_list) { .cmd = JET_IOC_LOG_LIST };
 
 FIXTURE_SETUP(cmd)
 {
