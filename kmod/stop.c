@@ -76,12 +76,15 @@ static int jet_stop_lock(struct jet_ctx *ctx, struct jet_instance_op *op,
 	}
 }
 
-/* The owner's context, or an administrator. */
+/*
+ * The owner's context, or an administrator of the instance's namespace
+ * (never one of a user namespace the caller made for itself).
+ */
 static int jet_stop_allowed(struct jet_ctx *ctx, struct jet_instance *inst)
 {
 	if (!jet_check_owner(ctx, inst))
 		return 0;
-	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+	return jet_instance_capable(inst, CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
@@ -102,6 +105,8 @@ long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	/* an earlier stop, or StopService(All), stands */
 	if (!ret && b && !b->err)
 		jet_backup_fail(b, -ECANCELED);
+	if (!ret)
+		jet_snapshot_stop(inst);	/* a stop thaws too */
 
 	jet_instance_unlock(inst);
 	return ret;
@@ -135,6 +140,7 @@ long jet_ioc_stop_service(struct jet_ctx *ctx, void *karg, void __user *uarg)
 		inst->service_stopped = true;
 		if (inst->backup)
 			jet_backup_fail(inst->backup, -ECONNABORTED);
+		jet_snapshot_stop(inst);
 	} else {
 		/* recorded only: these do not stop backups */
 		inst->service_bits |= op->grbit;

@@ -12,6 +12,25 @@
  * call with close-on-exec. A child after fork() gets a context of its own at
  * its first call; the parent's context, instances and backups are untouched.
  *
+ * Backup file handles (JetOpenFileInstance) are safe across threads and
+ * fork(): libjet reads through a private duplicate of each handle's
+ * descriptor, held while a read runs, so
+ *  - JetReadFileInstance and JetCloseFileInstance of one handle may run at
+ *    once in several threads: a read in progress finishes on the backup
+ *    file, later calls on the closed handle get JET_errInvalidParameter;
+ *  - reads of one handle from several threads are serialized, each one
+ *    returning bytes that follow each other in the file;
+ *  - a handle whose descriptor number the program closed itself, or reused
+ *    for another file, still reads only the backup file it named, and
+ *    JetCloseFileInstance closes that number only if it still names that
+ *    backup file (checked by the backup file's id; a program that closes and
+ *    reopens the number concurrently with that check races as with any
+ *    double close);
+ *  - a child after fork() closes its copies of the parent's backup files at
+ *    its first libjet call (those its handle numbers still name), so the
+ *    parent's backup goes on; until then the child may use the inherited
+ *    descriptors with read(2) etc. (e.g. dup2 one to stdin and exec).
+ *
  * Errors: calls return JET_errSuccess (0) or a negative JET_err* code. When
  * /dev/jet does not exist (the module is not loaded) every call that needs it
  * returns JET_errFeatureNotAvailable. Kernel errors are mapped by one table
@@ -55,6 +74,11 @@ typedef char JET_API_PTR_is_pointer_sized[
 	sizeof(JET_API_PTR) == sizeof(void *) ? 1 : -1];
 #endif
 
+/* ESE's names for ANSI strings and for an OS snapshot session */
+typedef char *JET_PSTR;
+typedef const char *JET_PCSTR;
+typedef JET_API_PTR JET_OSSNAPID;	/* an OS snapshot session, never 0 */
+
 #define JET_instanceNil		(~(JET_INSTANCE)0)
 #define JET_sesidNil		(~(JET_SESID)0)
 #define JET_handleNil		(~(JET_HANDLE)0)
@@ -68,6 +92,8 @@ typedef struct {
 	char **szDatabaseDisplayName;	/* the same strings as the paths */
 	char **szDatabaseSLVFileName_Obsolete;	/* cDatabases NULLs */
 } JET_INSTANCE_INFO;
+/* ESE's ANSI name for it (jet has only ANSI strings) */
+typedef JET_INSTANCE_INFO JET_INSTANCE_INFO_A;
 
 /* System parameters for JetEnableMultiInstance(); jet has none to set. */
 typedef struct {
@@ -106,6 +132,8 @@ typedef struct {
 #define JET_INSTANCE_STATE_TERMINATING		0x040
 #define JET_INSTANCE_STATE_FULL_BACKUP_DONE	0x080
 #define JET_INSTANCE_STATE_BACKUP_MINE		0x100	/* caller runs it */
+#define JET_INSTANCE_STATE_SNAPSHOT		0x1000	/* in an OS snapshot */
+#define JET_INSTANCE_STATE_FROZEN		0x2000	/* its locks wait */
 
 #define JET_BACKUP_PHASE_NONE		0
 #define JET_BACKUP_PHASE_DATABASES	1
@@ -151,6 +179,7 @@ typedef struct {
 #define JET_errInvalidName			-1002
 #define JET_errInvalidParameter			-1003
 #define JET_errOutOfMemory			-1011
+#define JET_errOutOfFileHandles			-1020
 #define JET_errDiskIO				-1022
 #define JET_errInvalidPath			-1023
 #define JET_errNotInitialized			-1029
@@ -169,6 +198,13 @@ typedef struct {
 #define JET_errClientRequestToStopJetService	-1329
 #define JET_errFileNotFound			-1811
 #define JET_errInvalidOperation			-1906
+/* ESE's, for the log roll and sources that shrink (jet_backup(3)) */
+#define JET_errLogWriteFail			-510
+#define JET_errFileIOBeyondEOF			-4001
+#define JET_errOSSnapshotInvalidSequence	-2401
+#define JET_errOSSnapshotTimeOut		-2402
+#define JET_errOSSnapshotNotAllowed		-2403
+#define JET_errOSSnapshotInvalidSnapId		-2404
 
 /* ---- run mode and instances ---- */
 
@@ -199,6 +235,21 @@ JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
 JET_ERR JET_API JetGetInstanceInfo(unsigned long *pcInstanceInfo,
 				   JET_INSTANCE_INFO **paInstanceInfo);
 JET_ERR JET_API JetFreeBuffer(char *pbBuf);
+
+/*
+ * jet's own (LIBJET_1.1): the instance named szInstanceName in the caller's
+ * IPC namespace, if its owner's effective uid (in the caller's user
+ * namespace) is uidOwner, or any owner for JET_uidAnyOwner. An agent that
+ * resolves a name this way cannot be handed another user's impostor.
+ * JET_errInvalidParameter: no instance of that name (or a NULL argument);
+ * JET_errFileAccessDenied: one of that name, owned by another uid, whose
+ * uid *puidActual gets when puidActual is not NULL.
+ */
+#define JET_uidAnyOwner		((unsigned long)-1)
+JET_ERR JET_API JetGetInstanceByName(const char *szInstanceName,
+				     unsigned long uidOwner,
+				     JET_INSTANCE *pinstance,
+				     unsigned long *puidActual);
 
 /* ---- the owner's side ---- */
 
@@ -241,10 +292,30 @@ JET_ERR JET_API JetUnlockWriteRangeInstance(JET_INSTANCE instance,
 /* jet's own: backup reads wait while paused (a stop still wakes them) */
 JET_ERR JET_API JetPauseBackupInstance(JET_INSTANCE instance);
 JET_ERR JET_API JetResumeBackupInstance(JET_INSTANCE instance);
-/* jet's own: this process's /dev/jet descriptor. poll() it for POLLIN: a
- * log truncation event is queued. Do not close it.
+/* jet's own: this process's /dev/jet descriptor. poll() it: POLLIN while
+ * an event (a log truncation event or a roll request) is queued, POLLPRI
+ * while a roll request is. Do not close it.
  */
 JET_ERR JET_API JetGetNotificationFd(int *pfd);
+/* jet's own: the next roll request: close the log being written and
+ * register (JetAddLogFileInstance) a generation above *pgenAbove; *pinst = 0
+ * when none is queued. A backup waits for the roll in its first
+ * JetGetLogInfoInstance (at most the module's roll_timeout_ms).
+ */
+JET_ERR JET_API JetGetLogRollRequest(JET_INSTANCE *pinst,
+				     unsigned long *pgenAbove);
+/* jet's own: a roll callback. When this process backs up an instance it
+ * owns, its own JetGetLogInfoInstance (or GetTruncateLogInfo) runs pfn
+ * instead of waiting for an answer that this process would have to give:
+ * pfn must close the log being written and register a generation above
+ * genAbove. pfn NULL removes it. The instance must be the caller's
+ * (JET_errFileAccessDenied).
+ */
+typedef JET_ERR (*JET_PFNLOGROLL)(JET_INSTANCE instance,
+				  unsigned long genAbove, void *context);
+JET_ERR JET_API JetSetLogRollCallbackInstance(JET_INSTANCE instance,
+					      JET_PFNLOGROLL pfn,
+					      void *context);
 /* jet's own: the next truncation event (logs the owner may now delete), or
  * *pinst = 0 when none is queued.
  */
@@ -262,8 +333,10 @@ JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance,
 					       JET_GRBIT grbit);
 /*
  * The name lists: NUL-terminated strings followed by one more NUL. pv may
- * be NULL with cbMax 0 to learn the size: JET_errBufferTooSmall with
- * *pcbActual the bytes needed. pcbActual may be NULL.
+ * be NULL with cbMax 0 to learn the size: JET_errSuccess with *pcbActual
+ * the bytes needed (as ESE's ANSI calls). A buffer too small:
+ * JET_errBufferTooSmall with *pcbActual the bytes needed. pcbActual may be
+ * NULL.
  */
 JET_ERR JET_API JetGetAttachInfoInstance(JET_INSTANCE instance, void *pv,
 					 unsigned long cbMax,
@@ -276,20 +349,50 @@ JET_ERR JET_API JetOpenFileInstance(JET_INSTANCE instance,
 				    JET_HANDLE *phfFile,
 				    unsigned long *pulFileSizeLow,
 				    unsigned long *pulFileSizeHigh);
-/* The next bytes, *pcbActual = 0 at the end; no alignment rule. One read:
- * fewer bytes than cb may come back before the end.
+/* The next bytes, no alignment rule. Fewer than cb only at the end of the
+ * file (0 after it), as ESE: a read that waits (range lock, throttle,
+ * pause) waits until it can fill cb. A stop after some bytes returns those
+ * bytes and the next call fails. A source that became shorter than its
+ * size at open fails with JET_errFileIOBeyondEOF (the backup with it).
  */
 JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile,
 				    void *pv, unsigned long cb,
 				    unsigned long *pcbActual);
 JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance,
 				     JET_HANDLE hfFile);
+/* The first of these two calls rolls the log: it asks the owner to close
+ * the log it writes and waits until it registered it (jet_backup(3)). The
+ * copy set: full, from the checkpoint at Begin; incremental, from the oldest
+ * registered log; both up to the rolled generation.
+ */
 JET_ERR JET_API JetGetLogInfoInstance(JET_INSTANCE instance, void *pv,
 				      unsigned long cbMax,
 				      unsigned long *pcbActual);
+/* ESE's JET_LOGINFO (ANSI): the copy set's first and last generations.
+ * jet has no log base name (ESE's JET_paramBaseName): szBaseName is "".
+ */
+#define JET_BASE_NAME_LENGTH	3
+typedef struct {
+	unsigned long cbSize;		/* sizeof(JET_LOGINFO), set by the caller */
+	unsigned long ulGenLow;
+	unsigned long ulGenHigh;
+	char szBaseName[JET_BASE_NAME_LENGTH + 1];
+} JET_LOGINFO;
+/* pLogInfo may be NULL; its cbSize not sizeof(JET_LOGINFO):
+ * JET_errInvalidParameter (as ESE)
+ */
+JET_ERR JET_API JetGetLogInfoInstance2(JET_INSTANCE instance, void *pv,
+				       unsigned long cbMax,
+				       unsigned long *pcbActual,
+				       JET_LOGINFO *pLogInfo);
 JET_ERR JET_API JetGetTruncateLogInfoInstance(JET_INSTANCE instance,
 					      void *pv, unsigned long cbMax,
 					      unsigned long *pcbActual);
+/* Needs every byte of every log of the copy set read through the backup's
+ * descriptors (else JET_errLogFileNotCopied); truncates, as ESE, the logs
+ * below min(the owner's checkpoint, the end of the copy set), after a full
+ * or an incremental backup.
+ */
 JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance);
 /* = JetEndExternalBackupInstance2(instance, JET_bitBackupEndNormal) */
 JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance);
@@ -307,6 +410,95 @@ JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
 /* grbit: All (0), BackgroundUserTasks and/or QuiesceCaches, or Resume alone */
 JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance,
 					const JET_GRBIT grbit);
+
+/* ---- the legacy one-instance calls (legacy.c) ---- */
+
+/*
+ * As their ...Instance forms, on the one instance of a process that called
+ * JetInit(NULL) (OneInst mode). In MultiInst mode they fail with
+ * JET_errRunningInMultiInstanceMode, before any instance (NoSet) with
+ * JET_errInvalidParameter, and change nothing. JetGetTruncateLogInfo is
+ * jet's own (ESE has only the ...Instance form).
+ */
+JET_ERR JET_API JetBeginExternalBackup(JET_GRBIT grbit);
+JET_ERR JET_API JetGetAttachInfo(void *pv, unsigned long cbMax,
+				 unsigned long *pcbActual);
+JET_ERR JET_API JetOpenFile(const char *szFileName, JET_HANDLE *phfFile,
+			    unsigned long *pulFileSizeLow,
+			    unsigned long *pulFileSizeHigh);
+JET_ERR JET_API JetReadFile(JET_HANDLE hfFile, void *pv, unsigned long cb,
+			    unsigned long *pcbActual);
+JET_ERR JET_API JetCloseFile(JET_HANDLE hfFile);
+JET_ERR JET_API JetGetLogInfo(void *pv, unsigned long cbMax,
+			      unsigned long *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfo(void *pv, unsigned long cbMax,
+				      unsigned long *pcbActual);
+JET_ERR JET_API JetTruncateLog(void);
+JET_ERR JET_API JetEndExternalBackup(void);
+
+/* ESE's ANSI names: jet's strings are ANSI, so each is the call itself */
+#define JetGetAttachInfoA		JetGetAttachInfo
+#define JetGetAttachInfoInstanceA	JetGetAttachInfoInstance
+#define JetOpenFileA			JetOpenFile
+#define JetOpenFileInstanceA		JetOpenFileInstance
+#define JetGetLogInfoA			JetGetLogInfo
+#define JetGetLogInfoInstanceA		JetGetLogInfoInstance
+#define JetGetTruncateLogInfoInstanceA	JetGetTruncateLogInfoInstance
+#define JetGetInstanceInfoA		JetGetInstanceInfo
+#define JetGetLogInfoInstance2A		JetGetLogInfoInstance2
+typedef JET_LOGINFO JET_LOGINFO_A;
+
+/* ---- OS snapshots (snapshot.c), ESE's calls and grbits ---- */
+
+#define JET_bitIncrementalSnapshot	0x00000001	/* Prepare */
+#define JET_bitCopySnapshot		0x00000002	/* Prepare */
+#define JET_bitContinueAfterThaw	0x00000004	/* Prepare */
+#define JET_bitExplicitPrepare		0x00000008	/* Prepare */
+#define JET_bitAllDatabasesSnapshot	0x00000001	/* TruncateLog */
+#define JET_bitAbortSnapshot		0x00000001	/* End */
+
+/* ESE's system parameter id, for JetSetOSSnapshotTimeout()'s reader */
+#define JET_paramOSSnapshotTimeout	82
+
+/*
+ * A session of this process (its exit aborts it, thawing). While frozen,
+ * the owners' JetLockWriteRangeInstance waits (no page write is in flight);
+ * backup reads go on. A freeze thaws by itself after its timeout, and when
+ * an owner stops its instance. See jet_snapshot(3).
+ */
+JET_ERR JET_API JetOSSnapshotPrepare(JET_OSSNAPID *psnapId,
+				     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
+					     JET_INSTANCE instance,
+					     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotFreezeA(const JET_OSSNAPID snapId,
+				     unsigned long *pcInstanceInfo,
+				     JET_INSTANCE_INFO_A **paInstanceInfo,
+				     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotThaw(const JET_OSSNAPID snapId,
+				  const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotAbort(const JET_OSSNAPID snapId,
+				   const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId,
+					 const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
+						 JET_INSTANCE instance,
+						 const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfoA(const JET_OSSNAPID snapId,
+					    unsigned long *pcInstanceInfo,
+					    JET_INSTANCE_INFO_A **paInstanceInfo,
+					    const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotEnd(const JET_OSSNAPID snapId,
+				 const JET_GRBIT grbit);
+/*
+ * jet's own, for ESE's JET_paramOSSnapshotTimeout: the longest freeze of
+ * this process's later JetOSSnapshotFreeze calls, in ms (at most one hour);
+ * 0: the module's snapshot_timeout_ms (ESE's default, 70 s).
+ */
+JET_ERR JET_API JetSetOSSnapshotTimeout(unsigned long cmsecTimeout);
+
+#define JetOSSnapshotFreeze		JetOSSnapshotFreezeA
+#define JetOSSnapshotGetFreezeInfo	JetOSSnapshotGetFreezeInfoA
 
 /* ---- errors (jet's own) ---- */
 

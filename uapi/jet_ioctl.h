@@ -36,8 +36,10 @@
  * input. A module serves every program built for its version or an older
  * one down to 2, so libjet needs abi_version >= the JET_ABI_VERSION it was
  * built with.
+ * 3: the log roll (JET_IOC_GET_ROLL_REQUEST, JET_IOC_LOG_LIST), backup file
+ * ids (JET_FILE_IOC_ID).
  */
-#define JET_ABI_VERSION		2
+#define JET_ABI_VERSION		3
 
 /* Longest instance or display name, in bytes without the NUL. */
 #define JET_NAME_MAX		255
@@ -53,6 +55,8 @@
 #define JET_FEATURE_THROTTLE	0x20U
 #define JET_FEATURE_PAUSE	0x40U
 #define JET_FEATURE_TRUNCATE_EVENTS 0x80U
+/* JET_IOC_LIST_INSTANCES takes JET_LIST_PAGED (struct jet_list.flags) */
+#define JET_FEATURE_LIST_PAGED	0x100U
 
 /* Run modes of a client context (one per open of /dev/jet). */
 #define JET_MODE_NOSET		0
@@ -90,6 +94,9 @@
 #define JET_STATE_TERMINATING	0x40U
 #define JET_STATE_FULL_BACKUP_DONE 0x80U
 #define JET_STATE_BACKUP_MINE	0x100U  /* the caller's context runs the backup */
+/* OS snapshots (JET_IOC_SNAPSHOT_*) */
+#define JET_STATE_SNAPSHOT	0x1000U /* in a snapshot session */
+#define JET_STATE_FROZEN	0x2000U /* frozen: the owner's locks wait */
 
 /* Backup phases */
 #define JET_PHASE_NONE		0
@@ -237,21 +244,35 @@ struct jet_instance_record {
 	struct jet_instance_state state;
 };
 
+/* struct jet_list.flags */
+#define JET_LIST_PAGED		0x1	/* one page of records from @start */
+
 /**
- * struct jet_list - JET_IOC_LIST_INSTANCES: every instance on the system
+ * struct jet_list - JET_IOC_LIST_INSTANCES: the instances of the caller's
+ *	IPC namespace, in id order
  * @buf: user pointer to a buffer for the records
  * @buf_size: its size in bytes
  * @count: out, the number of records
  * @size: out, the bytes the records take (also on -ENOBUFS, which a buffer
- *	that is too small gets; then nothing else is written)
- * @padding: must be zero
+ *	that is too small gets; then nothing else is written). Paged: on
+ *	-ENOBUFS, the size of the first record, which did not fit.
+ * @flags: 0, every instance or -ENOBUFS; JET_LIST_PAGED, the records of
+ *	the instances from id @start on that fit in @buf_size, whole
+ * @start: paged: the first instance id to list (0 or 1: from the first)
+ * @padding: @flags' name in the first release, which ended there
+ * @next: out, paged: the id to start the next page from; 0 at the end
  */
 struct jet_list {
 	__u64 buf;
 	__u32 buf_size;
 	__u32 count;
 	__u32 size;
-	__u32 padding;
+	union {
+		__u32 flags;
+		__u32 padding;	/* its name in the first release */
+	};
+	__u64 start;
+	__u64 next;
 };
 
 /**
@@ -326,6 +347,10 @@ struct jet_instance_op {
  *	with an extra NUL
  * @buf_size: its size
  * @size: out, the bytes needed (also on -ENOBUFS, when nothing else changes)
+ *
+ * JET_IOC_GET_LOG_INFO and JET_IOC_GET_TRUNCATE_LOG_INFO are
+ * JET_IOC_LOG_LIST without flags (they wait for the log roll), for
+ * programs built before it.
  */
 struct jet_name_list {
 	__u64 instance;
@@ -401,6 +426,155 @@ struct jet_file_info {
 	__s32 status;
 };
 
+/* ---- the log roll and the log lists (ABI 3) ---- */
+
+/* struct jet_log_list.flags */
+#define JET_LOGS_TRUNCATE_SET	0x1	/* the truncate set, not the copy set */
+#define JET_LOGS_NO_WAIT	0x2	/* do not wait for the roll: see status */
+#define JET_LOGS_FLAGS		0x3
+
+/* struct jet_log_list.status */
+#define JET_LOGS_ROLL_PENDING	0x1	/* asked the owner to roll; not done */
+
+/**
+ * struct jet_log_list - JET_IOC_LOG_LIST: GetLogInfo and GetTruncateLogInfo
+ * @instance: the instance being backed up (ignored in OneInst)
+ * @buf: user pointer to the buffer for the NUL-separated names, which end
+ *	with an extra NUL; 0 with @buf_size 0 asks only for the size
+ * @buf_size: its size
+ * @size: out, the bytes the names need (also on -ENOBUFS)
+ * @flags: JET_LOGS_*
+ * @status: out, JET_LOGS_ROLL_PENDING when only the roll fields are set
+ * @gen_low: out, the list's first generation (0 for an empty list)
+ * @gen_high: out, its last
+ * @roll_instance: out, with JET_LOGS_ROLL_PENDING: the instance to roll
+ * @roll_above: out, with it: the owner must register a generation above this
+ *
+ * The first call of a backup (either list) asks the owner to roll its log
+ * and waits until the owner registered a generation above every one
+ * registered when the call began; then the copy set is fixed, from the
+ * checkpoint at Begin (full) or the oldest registered log (incremental) to
+ * the newest registered one, and the backup is in the Logs phase. With
+ * JET_LOGS_NO_WAIT a call that would wait returns 0 with status
+ * JET_LOGS_ROLL_PENDING instead (nothing else written); call again once the
+ * owner rolled. The wait ends with the backup's error on a stop, a
+ * StopService(All) or the owner's exit or term, with -ERESTARTSYS on a
+ * signal (the roll stays asked), and after the module parameter
+ * roll_timeout_ms with -ETIMEDOUT, the backup then failed as on a stop.
+ */
+struct jet_log_list {
+	__u64 instance;
+	__u64 buf;
+	__u32 buf_size;
+	__u32 size;
+	__u32 flags;
+	__u32 status;
+	__u64 gen_low;
+	__u64 gen_high;
+	__u64 roll_instance;
+	__u64 roll_above;
+};
+
+/**
+ * struct jet_roll_request - JET_IOC_GET_ROLL_REQUEST: a backup asks the
+ *	owner to close the log it writes and register it. poll() on /dev/jet
+ *	reports EPOLLIN | EPOLLPRI while one is queued (truncation events are
+ *	EPOLLIN only). One request per instance is queued at most; it leaves
+ *	the queue when read, when the owner registers a generation above
+ *	@gen_above, or when the backup that asked ends.
+ * @instance: out, the instance, or 0 when no request is queued
+ * @gen_above: out, register a generation above this one
+ */
+struct jet_roll_request {
+	__u64 instance;
+	__u64 gen_above;
+};
+
+/**
+ * struct jet_file_id - JET_FILE_IOC_ID, on a backup file descriptor
+ * @id: out, the backup file's id: never 0, never the same for two backup
+ *	files opened since the module was loaded (a dup of a descriptor, or
+ *	a descriptor inherited over fork, has the same id)
+ */
+struct jet_file_id {
+	__u64 id;
+};
+
+/* ---- OS snapshots (JetOSSnapshot*), ESE's grbits and sequence ---- */
+
+/* struct jet_snapshot_prepare.grbit */
+#define JET_SNAP_INCREMENTAL		0x1	/* JET_bitIncrementalSnapshot */
+#define JET_SNAP_COPY			0x2	/* JET_bitCopySnapshot */
+#define JET_SNAP_CONTINUE_AFTER_THAW	0x4	/* JET_bitContinueAfterThaw */
+#define JET_SNAP_EXPLICIT_PREPARE	0x8	/* JET_bitExplicitPrepare */
+#define JET_SNAP_PREPARE_ALL		0xf
+/* JET_IOC_SNAPSHOT_TRUNCATE_LOG grbit: JET_bitAllDatabasesSnapshot */
+#define JET_SNAP_ALL_DATABASES		0x1
+/* JET_IOC_SNAPSHOT_END grbit: JET_bitAbortSnapshot */
+#define JET_SNAP_ABORT			0x1
+
+/* struct jet_snapshot_info.state */
+#define JET_SNAP_STATE_PREPARED		1
+#define JET_SNAP_STATE_FROZEN		2
+#define JET_SNAP_STATE_THAWED		3	/* logs may be truncated */
+#define JET_SNAP_STATE_TRUNCATED	4
+#define JET_SNAP_STATE_FAILED		5	/* timed out, or stopped */
+
+/* Most instances in one snapshot session, and sessions per context. */
+#define JET_SNAP_INSTANCES_MAX		256
+#define JET_SNAP_SESSIONS_MAX		16
+
+/**
+ * struct jet_snapshot_prepare - JET_IOC_SNAPSHOT_PREPARE: a new snapshot
+ *	session, owned by the caller's context (its close aborts it)
+ * @snapshot: out, the session's id (never 0), valid in this context only
+ * @grbit: JET_SNAP_* prepare bits. Without JET_SNAP_EXPLICIT_PREPARE the
+ *	session takes every initialised instance the caller may back up that
+ *	is in no other session, now
+ * @padding: must be zero
+ */
+struct jet_snapshot_prepare {
+	__u64 snapshot;
+	__u32 grbit;
+	__u32 padding;
+};
+
+/**
+ * struct jet_snapshot_op - the other JET_IOC_SNAPSHOT_* commands
+ * @snapshot: the session
+ * @instance: PREPARE_INSTANCE: the instance to add (ignored in OneInst);
+ *	TRUNCATE_LOG: one instance of the session, or 0 for all; else 0
+ * @grbit: per command (JET_SNAP_ALL_DATABASES, JET_SNAP_ABORT), else 0
+ * @timeout_ms: FREEZE: the most the freeze lasts, and the most it waits for
+ *	the owners' write locks to be let go; 0: the module's
+ *	snapshot_timeout_ms. Else 0
+ */
+struct jet_snapshot_op {
+	__u64 snapshot;
+	__u64 instance;
+	__u32 grbit;
+	__u32 timeout_ms;
+};
+
+/**
+ * struct jet_snapshot_info - JET_IOC_SNAPSHOT_GET_INFO
+ * @snapshot: the session
+ * @ids: user pointer to an array of __u64 for the session's instances
+ * @ids_max: its length in entries
+ * @count: out, the session's instances (also on -ENOBUFS, when nothing is
+ *	written to @ids)
+ * @state: out, JET_SNAP_STATE_*
+ * @padding: must be zero
+ */
+struct jet_snapshot_info {
+	__u64 snapshot;
+	__u64 ids;
+	__u32 ids_max;
+	__u32 count;
+	__u32 state;
+	__u32 padding;
+};
+
 #define JET_IOC_MAGIC		0xE7
 
 #define JET_IOC_QUERY		_IOR(JET_IOC_MAGIC, 0x00, struct jet_query)
@@ -428,9 +602,20 @@ struct jet_file_info {
 #define JET_IOC_END_BACKUP	_IOW(JET_IOC_MAGIC, 0x16, struct jet_instance_op)
 #define JET_IOC_STOP_BACKUP	_IOW(JET_IOC_MAGIC, 0x17, struct jet_instance_op)
 #define JET_IOC_STOP_SERVICE	_IOW(JET_IOC_MAGIC, 0x18, struct jet_instance_op)
+#define JET_IOC_GET_ROLL_REQUEST _IOR(JET_IOC_MAGIC, 0x19, struct jet_roll_request)
+#define JET_IOC_LOG_LIST	_IOWR(JET_IOC_MAGIC, 0x1a, struct jet_log_list)
+
+#define JET_IOC_SNAPSHOT_PREPARE _IOWR(JET_IOC_MAGIC, 0x28, struct jet_snapshot_prepare)
+#define JET_IOC_SNAPSHOT_PREPARE_INSTANCE _IOW(JET_IOC_MAGIC, 0x29, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_FREEZE	_IOW(JET_IOC_MAGIC, 0x2a, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_THAW	_IOW(JET_IOC_MAGIC, 0x2b, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_TRUNCATE_LOG _IOW(JET_IOC_MAGIC, 0x2c, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_END	_IOW(JET_IOC_MAGIC, 0x2d, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_GET_INFO _IOWR(JET_IOC_MAGIC, 0x2e, struct jet_snapshot_info)
 
 /* On a backup file descriptor */
 #define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)
+#define JET_FILE_IOC_ID		_IOR(JET_IOC_MAGIC, 0x41, struct jet_file_id)
 
 /*
  * The one table of JET error <-> errno. The kernel fails with -errno; libjet
@@ -443,10 +628,8 @@ struct jet_file_info {
 #define JET_ERRNO_NO_BACKUP	ESRCH
 /* JET_errInvalidBackupSequence -521 */
 #define JET_ERRNO_INVALID_BACKUP_SEQUENCE	EPROTO
-/* JET_errBackupNotAllowedYet -523 */
-#define JET_ERRNO_BACKUP_NOT_ALLOWED_YET	ENOTCONN
-/* JET_errMissingLogFile -528 */
-#define JET_ERRNO_MISSING_LOG_FILE	ENOLINK
+/* JET_errLogWriteFail -510: the owner did not roll its log in time */
+#define JET_ERRNO_LOG_WRITE_FAIL	ETIMEDOUT
 /* JET_errMissingFullBackup -560 */
 #define JET_ERRNO_MISSING_FULL_BACKUP	ENODATA
 /* JET_errMissingFileToBackup -569 */
@@ -465,6 +648,11 @@ struct jet_file_info {
 #define JET_ERRNO_INVALID_PARAMETER	EINVAL
 /* JET_errOutOfMemory -1011 */
 #define JET_ERRNO_OUT_OF_MEMORY	ENOMEM
+/* JET_errOutOfFileHandles -1020: the files the kernel holds for the
+ * caller's uid reached its RLIMIT_NOFILE, or an instance holds its most
+ * databases or logs (module parameters max_databases, max_logs)
+ */
+#define JET_ERRNO_OUT_OF_FILE_HANDLES	EMFILE
 /* JET_errDiskIO -1022 */
 #define JET_ERRNO_DISK_IO	EIO
 /* JET_errInvalidPath -1023 */
@@ -495,6 +683,17 @@ struct jet_file_info {
 #define JET_ERRNO_CLIENT_REQUEST_TO_STOP_JET_SERVICE	ECONNABORTED
 /* JET_errFileNotFound -1811 */
 #define JET_ERRNO_FILE_NOT_FOUND	ENOENT
+/* JET_errFileIOBeyondEOF -4001: a source shorter than its size at open */
+#define JET_ERRNO_FILE_IO_BEYOND_EOF	ERANGE
+
+/* JET_errOSSnapshotInvalidSequence -2401 */
+#define JET_ERRNO_OS_SNAPSHOT_INVALID_SEQUENCE	EBADE
+/* JET_errOSSnapshotTimeOut -2402 */
+#define JET_ERRNO_OS_SNAPSHOT_TIME_OUT	ETIME
+/* JET_errOSSnapshotNotAllowed -2403 */
+#define JET_ERRNO_OS_SNAPSHOT_NOT_ALLOWED	EBADR
+/* JET_errOSSnapshotInvalidSnapId -2404 */
+#define JET_ERRNO_OS_SNAPSHOT_INVALID_SNAP_ID	EBADSLT
 
 /* Second causes of a JET condition, each with an errno of its own. */
 /* JET_errFileAccessDenied: a capability is missing */
