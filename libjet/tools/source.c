@@ -598,12 +598,15 @@ static void print_file(const struct file_result *f)
 		printf("MISSING   %s: the manifest lists %" PRIu64 " bytes\n",
 		       f->name, want);
 		break;
-	case FILE_SIZE:
+	case FILE_SIZE: {
+		uint64_t d = f->size > want ? f->size - want : want - f->size;
+
 		printf("MISMATCH  %s: %" PRIu64 " bytes, the manifest says %"
-		       PRIu64 " (%" PRIu64 " bytes %s)\n", f->name, f->size,
-		       want, f->size > want ? f->size - want : want - f->size,
+		       PRIu64 " (%" PRIu64 " byte%s %s)\n", f->name, f->size,
+		       want, d, d == 1 ? "" : "s",
 		       f->size > want ? "more" : "fewer");
 		break;
+	}
 	case FILE_DIGEST:
 		printf("MISMATCH  %s: sha256 %s, the manifest says %s (both %"
 		       PRIu64 " bytes)\n", f->name, f->sha256, f->e->sha256,
