@@ -16,7 +16,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio		# the test VM
 	# jetctl (libarchive, jansson, libcrypto) and its tests
 	pkg-config libarchive-dev libjansson-dev libssl-dev
-	zstd jq restic libc6
+	zstd jq restic
 )
 for group in "$@"; do
 	case $group in
