@@ -5,7 +5,9 @@
  * oldest one the server still keeps to the newest, so it starts at or below
  * the previous backup's newest generation plus one; a later start is a gap
  * (logs no backup holds), and a newest generation no newer than the
- * previous one's means the list is out of order or repeats a backup.
+ * previous one's means the list is out of order or repeats a backup. Logs
+ * older than the full backup's first are left out: the databases were
+ * copied after them, so the replay starts at the full backup's first log.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -162,6 +164,12 @@ int chain_add(struct chain *c, const struct manifest *m, const char *label,
 		if (c->n && !is_log(e))
 			return refuse(label, "an incremental backup holds the database %s",
 				      e->name);
+		/* older than the full backup's logs: its copy needs none */
+		if (c->n && c->nlogs && e->generation < c->low) {
+			if (skip)
+				skip[i] = true;
+			continue;
+		}
 		x = c->n ? earlier(c, e) : NULL;
 		if (!x) {
 			fresh += is_log(e);
@@ -182,7 +190,7 @@ int chain_add(struct chain *c, const struct manifest *m, const char *label,
 	c->mans = mans;
 	c->mans[c->n++] = m;
 	if (nlogs) {
-		if (!c->nlogs || low < c->low)
+		if (!c->nlogs)
 			c->low = low;
 		if (!c->nlogs || high > c->high)
 			c->high = high;

@@ -432,7 +432,9 @@ static void print_text_summary(struct backup *b)
 
 	if (b->json)
 		return;
-	if (manifest_generations(&b->man, &low, &high))
+	if (manifest_generations(&b->man, &low, &high) && low == high)
+		snprintf(gens, sizeof(gens), " (generation %" PRIu64 ")", low);
+	else if (low != high)
 		snprintf(gens, sizeof(gens), " (generations %" PRIu64
 			 " to %" PRIu64 ")", low, high);
 	fprintf(f, "backup of %s complete: %u database%s, %u log%s%s, %s in %s into %s\n",

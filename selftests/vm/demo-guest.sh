@@ -120,7 +120,7 @@ echo "#    Progress comes as plain lines (this is not a terminal). --truncate"
 echo "#    lets the server delete the logs it no longer needs."
 run 0 mkdir /backup
 run 0 jetctl backup demo /backup/full --truncate
-expect "complete: 1 database, [1-9][0-9]* logs* (generations [0-9]* to [0-9]*)," \
+expect "complete: 1 database, [1-9][0-9]* logs* (generation" \
 	"the full backup did not say it copied the database and logs"
 sleep 1
 run 0 jetctl verify /backup/full

@@ -437,6 +437,17 @@ expect "restore of two full backups exits 6" 6 \
 check "a refused chain restores nothing, leaves nothing" \
 	sh -c "for d in c7 c8 c9 c10; do test ! -e '$T'/\$d || exit 1; done;
 	       ! ls -a '$T' | grep -q '\.restore-'"
+# a full backup from generation 4: the incremental's generation 3 is older
+mkdir "$T/away"
+mv "$D/demo.00000003.log" "$D/demo.00000005.log" "$D/demo.00000006.log" "$T/away/"
+"$FAKE" backup fake "$T/f4" -q >/dev/null 2>&1
+mv "$T/away/"* "$D/"
+expect "restore of a full from generation 4 and an incremental from 3 exits 0" 0 \
+	"$FAKE" restore "$T/f4" "$T/i1" "$T/c12"
+grep_out "the replay starts at the full backup's first log" \
+	"^replay log generations 4 to 5 "
+check "logs older than the full backup are left out" \
+	test ! -e "$T/c12/demo.00000003.log"
 expect "restore -j exits 0" 0 "$FAKE" restore -j "$T/b1" "$T/i1" "$T/c11"
 if command -v jq >/dev/null; then
 	jqok "restore JSON: the generations and each file once" \

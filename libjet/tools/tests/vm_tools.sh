@@ -96,7 +96,7 @@ grep_file "list row of the demo" "$W/out" \
 	"^ *[0-9][0-9]*  *demo  *[0-9][0-9]*  *0  *running  *-  .*$W/demo/demo.edb"
 
 expect "full backup (sendfile) exits 0" 0 "$JETCTL" backup demo "$W/b1"
-grep_file "full backup summary" "$W/out" "complete: 1 database, [0-9]* logs* (generations [0-9]* to [0-9]*),"
+grep_file "full backup summary" "$W/out" "complete: 1 database, [0-9]* logs* (generation"
 check "full backup leaves no partial file" no_part "$W/b1"
 expect "verify of the full backup exits 0" 0 "$JETCTL" verify "$W/b1"
 expect "the sendfile copy has no torn page" 0 \
@@ -110,7 +110,7 @@ sleep 1
 expect "incremental backup exits 0" 0 \
 	"$JETCTL" backup demo "$W/b3" --incremental
 grep_file "the incremental backup copied logs only" "$W/out" \
-	"complete: 0 databases, [1-9][0-9]* logs* (generations [0-9]* to [0-9]*),"
+	"complete: 0 databases, [1-9][0-9]* logs* (generation"
 expect "verify of the incremental backup exits 0" 0 "$JETCTL" verify "$W/b3"
 check "the incremental manifest says so" \
 	grep -q "^# type incremental" "$W/b3/MANIFEST"
