@@ -145,7 +145,7 @@ long jet_ioc_begin_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
 		goto out;
 
 	if (!uid_eq(current_euid(), inst->owner_euid) &&
-	    !capable(CAP_DAC_READ_SEARCH))
+	    !jet_instance_capable(inst, CAP_DAC_READ_SEARCH))
 		ret = -EACCES;
 	else if (!inst->initialized)
 		ret = -ENOTCONN;

@@ -14,8 +14,16 @@
  * Lock order (outermost first):
  *  ctx->lock  ->  inst->mutex  ->  jet_global_lock  ->  inst->gate_lock
  *  ctx->events_lock and the XArray's own lock are innermost.
- * No lock is held across copy_to_user/copy_from_user except inst->mutex and
- * ctx->lock (both sleeping locks); never hold gate_lock across a user copy.
+ *
+ * The rule (SPEC section 8): nothing that sleeps for as long as a user
+ * decides runs under a lock that another user's call, a listing or a stop
+ * needs. That is: no copy_to_user/copy_from_user/put_user/get_user/
+ * strncpy_from_user, no fget/dentry_open/read of a user's file, under
+ * inst->mutex, jet_global_lock or gate_lock. Copies go through a kernel
+ * buffer before the lock or after it. Only ctx->lock, which only the
+ * context's own calls take, may be held across a user copy. Waits for
+ * inst->mutex are killable (jet_instance_lock()), since another user's
+ * call may hold it.
  */
 #ifndef _JET_H
 #define _JET_H
@@ -60,6 +68,9 @@ struct jet_instance {
 	struct list_head ctx_node;	/* owner->instances */
 	kuid_t owner_euid;		/* effective uid of the creator */
 	struct pid *owner_pid;		/* tgid of the creator */
+	/* the creator's IPC namespace (a reference where the kernel allows) */
+	struct ipc_namespace *ipc_ns;
+	struct user_namespace *user_ns;	/* owns ipc_ns; holds a ref */
 
 	struct mutex mutex;		/* everything below up to gate_lock */
 	/* NULL once terminating; written under mutex and jet_global_lock */
@@ -70,6 +81,7 @@ struct jet_instance {
 	unsigned int ndbs;
 	struct list_head logs;		/* jet_regfile, generation order */
 	unsigned int nlogs;
+	size_t path_bytes;		/* of its databases and logs */
 	u64 checkpoint;
 	bool full_backup_done;		/* a normal end of a full backup */
 	u64 last_backup_generation;	/* newest log copied by a backup */
@@ -105,6 +117,8 @@ struct jet_regfile {
 	char *path;
 	struct file *file;		/* the kernel's own reference */
 	u64 generation;			/* logs only */
+	/* the user the file counts against while file is set (files.c) */
+	kuid_t charged;
 };
 
 /* ---- backup (backup.c, bfile.c, stop.c) ---- */
@@ -156,6 +170,16 @@ struct jet_bfile {
 extern struct mutex jet_global_lock;
 extern unsigned int jet_max_instances;
 extern unsigned int jet_max_instances_per_user;
+/* ---- limits (main.c; SPEC section 8) ---- */
+extern unsigned int jet_max_instances_per_ns;
+extern unsigned int jet_max_databases;		/* per instance */
+extern unsigned int jet_max_logs;		/* per instance */
+extern unsigned int jet_max_path_bytes;		/* per instance */
+extern unsigned int jet_max_locks;		/* per instance */
+
+/* util.c: counts in an XArray, under the caller's lock */
+unsigned long jet_count_get(struct xarray *xa, unsigned long index);
+int jet_count_set(struct xarray *xa, unsigned long index, unsigned long count);
 
 /* util.c: copy a NUL-terminated user string of at most max bytes (no NUL).
  * 0 with *out = NULL for a zero pointer; -EFAULT; -ENAMETOOLONG; -ENOMEM.
@@ -168,9 +192,19 @@ void jet_ctx_free(struct jet_ctx *ctx);
 
 /* ioctl.c: the one door for every /dev/jet ioctl */
 long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+/*
+ * In a handler: the size of the caller's struct, which a handler that
+ * writes its results itself must not write beyond (older programs).
+ */
+size_t jet_ioctl_usize(const void *karg);
 
 /* instance.c */
-struct jet_instance *jet_instance_get(u32 id);	/* with a ref, or NULL */
+/* in the caller's IPC namespace, with a ref, or NULL */
+struct jet_instance *jet_instance_get(u32 id);
+/* is inst in the caller's IPC namespace? */
+bool jet_instance_visible(const struct jet_instance *inst);
+/* has the caller cap in the user namespace owning inst's namespace? */
+bool jet_instance_capable(const struct jet_instance *inst, int cap);
 /* the next instance at or after *index, with a ref; NULL at the end */
 struct jet_instance *jet_instance_next(unsigned long *index);
 /* module exit: every context is closed by now */
@@ -195,6 +229,8 @@ struct jet_regfile *jet_find_log(struct jet_instance *inst, const char *path);
 void jet_regfile_put(struct jet_regfile *rf);
 /* term: drop databases, logs and range locks, waking lock waiters */
 void jet_files_release(struct jet_instance *inst);
+/* module exit */
+void jet_files_exit(void);
 
 /* backup.c */
 void jet_backup_put(struct jet_backup *b);

@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 
-#include "jet.h"
+#include "internal.h"
 
 struct jet_err_text {
 	JET_ERR value;
@@ -46,6 +46,8 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "an argument is invalid (unknown or zero handle, NULL pointer, bad value); check the arguments" },
 	{ JET_errOutOfMemory,
 	  "out of memory; free memory and retry" },
+	{ JET_errOutOfFileHandles,
+	  "too many files held: the kernel holds as many files for this user as its open-file limit (RLIMIT_NOFILE) allows, or the instance has its most databases or logs; detach or truncate some, or raise the limit" },
 	{ JET_errDiskIO,
 	  "an I/O or unexpected system error; check the system log" },
 	{ JET_errInvalidPath,
@@ -86,8 +88,12 @@ static const struct jet_err_text jet_err_texts[] = {
 
 const char *JetErrorText(JET_ERR err)
 {
+	const char *abi = libjet_abi_mismatch_text();
 	size_t i;
 
+	/* the module is there but too old: say so, with both versions */
+	if (err == JET_errFeatureNotAvailable && abi)
+		return abi;
 	for (i = 0; i < sizeof(jet_err_texts) / sizeof(jet_err_texts[0]); i++)
 		if (jet_err_texts[i].value == err)
 			return jet_err_texts[i].text;

@@ -7,6 +7,7 @@
 #ifndef LIBJET_INTERNAL_H
 #define LIBJET_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,13 @@ JET_ERR libjet_err_from_errno(int err);
 JET_ERR libjet_device_fd(int *pfd);
 /* ioctl(2) on it; EINTR is retried (a failed command changes nothing) */
 JET_ERR libjet_ioctl(unsigned long cmd, void *arg);
+/*
+ * After an open refused because the module's ABI is older than libjet's:
+ * the text that says so, with both versions; NULL otherwise.
+ */
+const char *libjet_abi_mismatch_text(void);
+/* does the module offer JET_FEATURE_x? (false if it cannot be opened) */
+bool libjet_has_feature(unsigned int feature);
 
 /* util.c: argument checks shared by several calls */
 /* NULL is fine (no name); longer than JET_NAME_MAX -> JET_errInvalidName */

@@ -151,6 +151,7 @@ typedef struct {
 #define JET_errInvalidName			-1002
 #define JET_errInvalidParameter			-1003
 #define JET_errOutOfMemory			-1011
+#define JET_errOutOfFileHandles			-1020
 #define JET_errDiskIO				-1022
 #define JET_errInvalidPath			-1023
 #define JET_errNotInitialized			-1029
@@ -199,6 +200,21 @@ JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
 JET_ERR JET_API JetGetInstanceInfo(unsigned long *pcInstanceInfo,
 				   JET_INSTANCE_INFO **paInstanceInfo);
 JET_ERR JET_API JetFreeBuffer(char *pbBuf);
+
+/*
+ * jet's own (LIBJET_1.1): the instance named szInstanceName in the caller's
+ * IPC namespace, if its owner's effective uid (in the caller's user
+ * namespace) is uidOwner, or any owner for JET_uidAnyOwner. An agent that
+ * resolves a name this way cannot be handed another user's impostor.
+ * JET_errInvalidParameter: no instance of that name (or a NULL argument);
+ * JET_errFileAccessDenied: one of that name, owned by another uid, whose
+ * uid *puidActual gets when puidActual is not NULL.
+ */
+#define JET_uidAnyOwner		((unsigned long)-1)
+JET_ERR JET_API JetGetInstanceByName(const char *szInstanceName,
+				     unsigned long uidOwner,
+				     JET_INSTANCE *pinstance,
+				     unsigned long *puidActual);
 
 /* ---- the owner's side ---- */
 

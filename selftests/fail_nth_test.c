@@ -826,6 +826,25 @@ static long call_list(struct world *w, uint64_t *out)
 	return ret;
 }
 
+/* a paged listing: a page with room for one record at a time */
+static long call_list_paged(struct world *w, uint64_t *out)
+{
+	static char buf[65536];
+	struct jet_list l = {
+		.buf = (uintptr_t)buf, .buf_size = 256,
+		.flags = JET_LIST_PAGED,
+	};
+	long ret = ioc(w->fresh, JET_IOC_LIST_INSTANCES, &l);
+
+	if (ret == -ENOBUFS) {
+		l.buf_size = l.size;
+		l.count = l.size = 0;
+		ret = ioc(w->fresh, JET_IOC_LIST_INSTANCES, &l);
+	}
+	*out = (uint64_t)l.count << 32 | l.size;
+	return ret;
+}
+
 static long call_attach_db(struct world *w, uint64_t *out)
 {
 	struct jet_attach a = {
@@ -1148,6 +1167,11 @@ FIXTURE_VARIANT_ADD(nth, get_state) {
 
 FIXTURE_VARIANT_ADD(nth, list_instances) {
 	.name = "list_instances", .level = L_DBOPEN, .call = call_list,
+};
+
+FIXTURE_VARIANT_ADD(nth, list_instances_paged) {
+	.name = "list_instances_paged", .level = L_DBOPEN,
+	.call = call_list_paged,
 };
 
 FIXTURE_VARIANT_ADD(nth, attach_db) {

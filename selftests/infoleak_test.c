@@ -4,7 +4,8 @@
  * header rules).
  *
  * Every struct and buffer the module writes to is filled with a pattern
- * (0xA5) before the call. After it, each byte of the struct, and each byte
+ * (0xA5) before the call, except the fields the ABI requires to be zero on
+ * input (reserved fields and outputs, else -EINVAL). After it, each byte of the struct, and each byte
  * up to the size the call reports, must be exactly what the uapi documents:
  * a field's value, the caller's own input echoed back, or zero (padding,
  * the NUL bytes that end and pad records). The bytes the kernel has no
@@ -249,6 +250,7 @@ static int name_list(struct env *e, unsigned long cmd, unsigned char *buf,
 	n->instance = e->inst;
 	n->buf = (uintptr_t)buf;
 	n->buf_size = buf_size;
+	n->size = 0;	/* an output: zero on input */
 	return jt_ioctl(e->agent, cmd, n);
 }
 
@@ -354,7 +356,7 @@ TEST_F(leak, create_writes_only_the_handle)
 	c->display_name = 0;
 	c->grbit = 0;
 	c->padding = 0;
-	/* c->instance holds the pattern */
+	c->instance = 0;	/* an output: zero on input */
 	ASSERT_EQ(0, jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, c));
 	gs.instance = c->instance;
 	ASSERT_EQ(0, jt_ioctl(fd, JET_IOC_GET_STATE, &gs));
@@ -421,8 +423,9 @@ TEST_F(leak, get_state_writes_every_byte_as_documented)
 	int bfd;
 
 	ASSERT_NE(NULL, g);
-	/* without a backup, from the owner */
+	/* without a backup, from the owner; the state is output only */
 	g->instance = self->e.inst;
+	memset(&g->state, 0, sizeof(g->state));
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_GET_STATE, g));
 	want.instance = self->e.inst;
 	state_of_inst(&self->e, &want.state, JET_STATE_MINE, JET_PHASE_NONE, 0,
@@ -438,6 +441,7 @@ TEST_F(leak, get_state_writes_every_byte_as_documented)
 	ASSERT_EQ(DB1_SIZE, drain(bfd));
 	memset(g, PAT, sizeof(*g) + TAIL);
 	g->instance = self->e.inst;
+	memset(&g->state, 0, sizeof(g->state));
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_GET_STATE, g));
 	state_of_inst(&self->e, &want.state,
 		      JET_STATE_BACKUP | JET_STATE_BACKUP_MINE,
@@ -450,6 +454,7 @@ TEST_F(leak, get_state_writes_every_byte_as_documented)
 	/* the OneInst context: the handle is ignored, its own is reported */
 	memset(g, PAT, sizeof(*g) + TAIL);
 	g->instance = self->e.inst;	/* not its own: ignored */
+	memset(&g->state, 0, sizeof(g->state));
 	ASSERT_EQ(0, jt_ioctl(self->e.one, JET_IOC_GET_STATE, g));
 	memset(&want, 0, sizeof(want));
 	want.instance = self->e.inst;	/* the input, echoed */
@@ -608,8 +613,11 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	ASSERT_NE(NULL, l);
 	l->buf = (uintptr_t)buf;
 	l->buf_size = LIST_BUF;
-	l->padding = 0;
-	/* count and size hold the pattern */
+	l->flags = 0;
+	l->start = 0;
+	l->next = 0;
+	l->count = 0;	/* outputs: zero on input */
+	l->size = 0;
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, l));
 	size = l->size;
 	ASSERT_LE(2U, l->count);
@@ -618,7 +626,9 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	lwant.buf_size = LIST_BUF;
 	lwant.count = l->count;
 	lwant.size = size;
-	lwant.padding = 0;
+	lwant.flags = 0;
+	lwant.start = 0;
+	lwant.next = 0;
 	EXPECT_TRUE(same_bytes(_metadata, "list struct", l, &lwant,
 			       sizeof(lwant)));
 	EXPECT_TRUE(untouched(_metadata, "after list struct", l + 1, TAIL));
@@ -631,7 +641,11 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	memset(l, PAT, sizeof(*l) + TAIL);
 	l->buf = (uintptr_t)buf;
 	l->buf_size = size;
-	l->padding = 0;
+	l->flags = 0;
+	l->start = 0;
+	l->next = 0;
+	l->count = 0;
+	l->size = 0;
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_LIST_INSTANCES, l));
 	EXPECT_EQ(size, l->size);
 	check_listing(_metadata, &self->e, buf, size, l->count, false);
@@ -662,14 +676,20 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 		memset(l, PAT, sizeof(*l) + TAIL);
 		l->buf = (uintptr_t)buf;
 		l->buf_size = sizes[i];
-		l->padding = 0;
+		l->flags = 0;
+		l->start = 0;
+		l->next = 0;
+		l->count = 0;
+		l->size = 0;
 		EXPECT_EQ(-ENOBUFS,
 			  jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, l));
 		lwant.buf = (uintptr_t)buf;
 		lwant.buf_size = sizes[i];
-		lwant.count = PAT32;
+		lwant.count = 0;	/* left as it was */
 		lwant.size = size;
-		lwant.padding = 0;
+		lwant.flags = 0;
+		lwant.start = 0;
+		lwant.next = 0;
 		EXPECT_TRUE(same_bytes(_metadata, "list struct (-ENOBUFS)", l,
 				       &lwant, sizeof(lwant)))
 			TH_LOG("buf_size %u", sizes[i]);
@@ -680,6 +700,80 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 	}
 	free(buf);
 	free(l);
+}
+
+/* A paged listing call into a pattern buffer; the struct as written. */
+static int list_page(int fd, unsigned char *buf, uint32_t buf_size,
+		     uint64_t start, struct jet_list *l)
+{
+	memset(buf, PAT, buf_size + TAIL);
+	memset(l, PAT, sizeof(*l));
+	l->buf = (uintptr_t)buf;
+	l->buf_size = buf_size;
+	l->flags = JET_LIST_PAGED;
+	l->start = start;
+	l->count = 0;	/* outputs: zero on input */
+	l->size = 0;
+	l->next = 0;
+	return jt_ioctl(fd, JET_IOC_LIST_INSTANCES, l);
+}
+
+/*
+ * Paged: each page holds whole records and nothing after them, the pages
+ * add up to the one-shot listing, and a page too small for its first
+ * record writes only that record's size.
+ */
+TEST_F(leak, paged_list_pages_are_whole_records_and_nothing_after)
+{
+	unsigned char *all = pat_buf(LIST_BUF), *buf = pat_buf(LIST_BUF);
+	struct jet_list one = { 0 }, l, lwant;
+	uint32_t off = 0, first, pages = 0, count = 0;
+	uint64_t start = 0;
+
+	ASSERT_NE(NULL, all);
+	ASSERT_NE(NULL, buf);
+	one.buf = (uintptr_t)all;
+	one.buf_size = LIST_BUF;
+	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, &one));
+	ASSERT_LE(2U, one.count);
+	first = ((struct jet_instance_record *)all)->record_size;
+
+	/* too small for the first record: its size, nothing else */
+	EXPECT_EQ(-ENOBUFS, list_page(self->e.owner, buf, first - 1, 0, &l));
+	memset(&lwant, PAT, sizeof(lwant));
+	lwant.buf = (uintptr_t)buf;
+	lwant.buf_size = first - 1;
+	lwant.flags = JET_LIST_PAGED;
+	lwant.start = 0;
+	lwant.count = 0;
+	lwant.size = first;
+	lwant.next = 0;
+	EXPECT_TRUE(same_bytes(_metadata, "page struct (-ENOBUFS)", &l, &lwant,
+			       sizeof(l)));
+	EXPECT_TRUE(untouched(_metadata, "page (-ENOBUFS)", buf,
+			      first - 1 + TAIL));
+
+	/* pages of one record's room (or two small ones) */
+	do {
+		ASSERT_EQ(0, list_page(self->e.owner, buf, first + 8, start,
+				       &l));
+		ASSERT_LE(1U, l.count);
+		ASSERT_LE(off + l.size, one.size);
+		EXPECT_TRUE(same_bytes(_metadata, "page", buf, all + off,
+				       l.size)) TH_LOG("page %u", pages);
+		EXPECT_TRUE(untouched(_metadata, "after the page",
+				      buf + l.size, first + 8 - l.size + TAIL));
+		EXPECT_TRUE(l.next == 0 || l.next > start);
+		off += l.size;
+		count += l.count;
+		start = l.next;
+		pages++;
+	} while (start && pages < one.count);
+	EXPECT_EQ(0ull, start);
+	EXPECT_EQ(one.size, off);
+	EXPECT_EQ(one.count, count);
+	free(all);
+	free(buf);
 }
 
 /*
@@ -777,6 +871,8 @@ TEST_F(leak, open_file_writes_size_and_fd_and_echoes_the_rest)
 		o->instance = self->e.inst;
 		o->name = (uintptr_t)self->e.db[i];
 		o->flags = flags;
+		o->size = 0;	/* outputs: zero on input */
+		o->fd = 0;
 		ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_OPEN_FILE, o));
 		want.instance = self->e.inst;
 		want.name = (uintptr_t)self->e.db[i];
@@ -805,6 +901,7 @@ TEST_F(leak, lock_range_writes_only_the_handle)
 	l->name = (uintptr_t)self->e.db[0];
 	l->offset = 4096;
 	l->length = 8192;
+	l->lock = 0;	/* an output: zero on input */
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LOCK_RANGE, l));
 	want.instance = self->e.inst;
 	want.name = (uintptr_t)self->e.db[0];
@@ -1022,16 +1119,20 @@ TEST_F(leak, failed_calls_write_nothing)
 
 	/* an unknown handle */
 	g->instance = 0xfffffff0ull;
+	memset(&g->state, 0, sizeof(g->state));
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_GET_STATE, g, EINVAL);
 
 	/* no backup yet */
 	o->instance = self->e.inst;
 	o->name = (uintptr_t)self->e.db[0];
 	o->flags = 0;
+	o->size = 0;
+	o->fd = 0;
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_OPEN_FILE, o, ESRCH);
 	n->instance = self->e.inst;
 	n->buf = (uintptr_t)buf;
 	n->buf_size = 8192;
+	n->size = 0;
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_GET_ATTACH_INFO, n, ESRCH);
 
 	/* not a database of the instance */
@@ -1039,6 +1140,7 @@ TEST_F(leak, failed_calls_write_nothing)
 	l->name = (uintptr_t)self->e.log[0];
 	l->offset = 0;
 	l->length = 1;
+	l->lock = 0;
 	FAILS_UNTOUCHED(self->e.owner, JET_IOC_LOCK_RANGE, l, ENXIO);
 
 	/* already initialised */
@@ -1053,12 +1155,17 @@ TEST_F(leak, failed_calls_write_nothing)
 	c->display_name = 0;
 	c->grbit = 0;
 	c->padding = 0;
+	c->instance = 0;
 	FAILS_UNTOUCHED(self->e.one, JET_IOC_CREATE_INSTANCE, c, EISCONN);
 
 	/* a listing into unmapped memory */
 	li->buf = (uintptr_t)MAP_FAILED;
 	li->buf_size = 65536;
-	li->padding = 0;
+	li->flags = 0;
+	li->start = 0;
+	li->next = 0;
+	li->count = 0;
+	li->size = 0;
 	FAILS_UNTOUCHED(self->e.owner, JET_IOC_LIST_INSTANCES, li, EFAULT);
 
 	/* the backup's calls out of sequence */
@@ -1073,6 +1180,7 @@ TEST_F(leak, failed_calls_write_nothing)
 			      8192 + TAIL));
 	close(bfd);
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_GET_LOG_INFO, n));
+	n->size = 0;	/* the call above wrote it */
 	memset(buf, PAT, 8192 + TAIL);
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_GET_ATTACH_INFO, n, EPROTO);
 	EXPECT_TRUE(untouched(_metadata, "names of a failed call", buf,

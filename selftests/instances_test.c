@@ -1967,6 +1967,8 @@ TEST_F(raw, get_state_of_any_instance_is_allowed)
 	EXPECT_EQ(0U, gs.state.flags & JET_STATE_MINE);
 	EXPECT_EQ((unsigned int)getpid(), gs.state.owner_pid);
 	EXPECT_EQ(geteuid(), gs.state.owner_uid);
+	/* the state is output only: zero on input */
+	memset(&gs.state, 0, sizeof(gs.state));
 	ASSERT_EQ(0, jt_ioctl(self->fd, JET_IOC_GET_STATE, &gs));
 	EXPECT_EQ(JET_STATE_MINE, gs.state.flags);
 }

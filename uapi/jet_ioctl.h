@@ -53,6 +53,8 @@
 #define JET_FEATURE_THROTTLE	0x20U
 #define JET_FEATURE_PAUSE	0x40U
 #define JET_FEATURE_TRUNCATE_EVENTS 0x80U
+/* JET_IOC_LIST_INSTANCES takes JET_LIST_PAGED (struct jet_list.flags) */
+#define JET_FEATURE_LIST_PAGED	0x100U
 
 /* Run modes of a client context (one per open of /dev/jet). */
 #define JET_MODE_NOSET		0
@@ -237,21 +239,35 @@ struct jet_instance_record {
 	struct jet_instance_state state;
 };
 
+/* struct jet_list.flags */
+#define JET_LIST_PAGED		0x1	/* one page of records from @start */
+
 /**
- * struct jet_list - JET_IOC_LIST_INSTANCES: every instance on the system
+ * struct jet_list - JET_IOC_LIST_INSTANCES: the instances of the caller's
+ *	IPC namespace, in id order
  * @buf: user pointer to a buffer for the records
  * @buf_size: its size in bytes
  * @count: out, the number of records
  * @size: out, the bytes the records take (also on -ENOBUFS, which a buffer
- *	that is too small gets; then nothing else is written)
- * @padding: must be zero
+ *	that is too small gets; then nothing else is written). Paged: on
+ *	-ENOBUFS, the size of the first record, which did not fit.
+ * @flags: 0, every instance or -ENOBUFS; JET_LIST_PAGED, the records of
+ *	the instances from id @start on that fit in @buf_size, whole
+ * @start: paged: the first instance id to list (0 or 1: from the first)
+ * @padding: @flags' name in the first release, which ended there
+ * @next: out, paged: the id to start the next page from; 0 at the end
  */
 struct jet_list {
 	__u64 buf;
 	__u32 buf_size;
 	__u32 count;
 	__u32 size;
-	__u32 padding;
+	union {
+		__u32 flags;
+		__u32 padding;	/* its name in the first release */
+	};
+	__u64 start;
+	__u64 next;
 };
 
 /**
@@ -465,6 +481,11 @@ struct jet_file_info {
 #define JET_ERRNO_INVALID_PARAMETER	EINVAL
 /* JET_errOutOfMemory -1011 */
 #define JET_ERRNO_OUT_OF_MEMORY	ENOMEM
+/* JET_errOutOfFileHandles -1020: the files the kernel holds for the
+ * caller's uid reached its RLIMIT_NOFILE, or an instance holds its most
+ * databases or logs (module parameters max_databases, max_logs)
+ */
+#define JET_ERRNO_OUT_OF_FILE_HANDLES	EMFILE
 /* JET_errDiskIO -1022 */
 #define JET_ERRNO_DISK_IO	EIO
 /* JET_errInvalidPath -1023 */

@@ -393,12 +393,18 @@ static void device_open_rules(void)
 	/* an older module lacks what this libjet needs */
 	fk_abi = JET_ABI_VERSION - 1;
 	CHECK_ERR(JetGetNotificationFd(&fd), JET_errFeatureNotAvailable);
+	/* and says so, with both versions, where a user will read it */
+	CHECK(strstr(JetErrorText(JET_errFeatureNotAvailable),
+		     "the jet module and libjet do not match") != NULL);
 	/* a failed open is not remembered; a newer module serves us */
 	fk_abi = JET_ABI_VERSION + 1;
 	fk_opens = 0;
 	CHECK_ERR(JetGetNotificationFd(&fd), JET_errSuccess);
 	CHECK(fd >= 0 && fk_dev[fd]);
 	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* a module that matches: the usual text again */
+	CHECK(strstr(JetErrorText(JET_errFeatureNotAvailable),
+		     "do not match") == NULL);
 	CHECK_ERR(JetGetNotificationFd(&fd2), JET_errSuccess);
 	CHECK(fd2 == fd && fk_opens == 1);
 }

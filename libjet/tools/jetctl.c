@@ -20,7 +20,7 @@ static const char jetctl_help[] =
 "  list [--no-header] [--bytes]        every instance, one per line\n"
 "  backup INSTANCE DIR|-o -|-o FILE    a full or incremental backup, into a\n"
 "         [--incremental] [--truncate] directory or as a tar stream, with\n"
-"                                      MANIFEST and SHA256SUMS\n"
+"         [--owner=USER]               MANIFEST and SHA256SUMS\n"
 "  verify DIR|-i -|-i FILE             check a backup against its manifest\n"
 "  restore BACKUP... DIR               check a full backup and its\n"
 "  restore -i -|FILE ... DIR           incrementals, put their files into\n"

@@ -540,11 +540,15 @@ const char jetctl_backup_help[] =
 "                       needs\n"
 "  -q, --quiet          no progress output\n"
 "  -c, --copy=read      copy through a buffer instead of sendfile(2)\n"
+"      --owner=USER     only if USER (a name or uid) owns INSTANCE; when run\n"
+"                       privileged, jetctl takes only root's without it\n"
 "  -j, --json           the summary as JSON (no progress output)\n"
 "  -h, --help           this text\n"
 "\n"
 "Exit: 0 complete, 1 usage, 2 error, 3 the server stopped it, 130\n"
 "interrupted. Every backup that does not complete is marked incomplete.\n";
+
+enum { OPT_OWNER = 256 };	/* --owner has no short form */
 
 int jetctl_backup(int argc, char **argv)
 {
@@ -555,12 +559,14 @@ int jetctl_backup(int argc, char **argv)
 		{ "copy", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct backup b = { .dirfd = -1, .out_fd = -1, .tar_fd = -1,
 			    .use_sendfile = true, .sink = &backup_dir_sink,
 			    .json = jetctl_json };
 	const char *output = NULL;
+	const char *owner = NULL;	/* --owner: see resolve.c */
 	bool quiet = false;
 	int c, rc, want;
 
@@ -581,6 +587,9 @@ int jetctl_backup(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case OPT_OWNER:
+			owner = optarg;
 			break;
 		case 'c':
 			if (!strcmp(optarg, "read"))
@@ -610,7 +619,7 @@ int jetctl_backup(int argc, char **argv)
 	}
 	progress_init(&b.prog, quiet || b.json);
 
-	rc = jetctl_resolve_instance(argv[optind], &b.inst, &b.inst_name);
+	rc = jetctl_resolve_owned(argv[optind], owner, &b.inst, &b.inst_name);
 	if (rc)
 		return rc;
 	b.buf = malloc(COPY_BUF_SIZE);
