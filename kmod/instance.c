@@ -14,9 +14,10 @@
  * process that created it, and only callers in that namespace find it, by
  * handle, by name or in a listing. The instance holds a reference on the
  * user namespace that owns its IPC namespace, in which capabilities over
- * the instance are checked, and one on the IPC namespace itself where the
- * kernel exports put_ipc_ns() (6.12 does); on older kernels it keeps the
- * namespace's address as its identity only.
+ * the instance are checked, and one on the IPC namespace itself, so that
+ * the namespace (whose address is the instance's identity) cannot be freed
+ * and its address reused by a new namespace while the instance lives, even
+ * when the owner's /dev/jet file outlives every process of the namespace.
  *
  * inst->owner is written under both inst->mutex and jet_global_lock (at
  * publish and at term), so the name hash may read it under the latter.
@@ -27,6 +28,7 @@
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
+#include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
@@ -54,6 +56,20 @@ static struct ipc_namespace *jet_current_ns(void)
 	return current->nsproxy->ipc_ns;
 }
 
+/*
+ * Drop an instance's reference on its IPC namespace. 6.1 does not export
+ * put_ipc_ns(); the namespace's own operations (what setns() and
+ * /proc/PID/ns/ipc use) do the same put.
+ */
+static void jet_ipc_ns_put(struct ipc_namespace *ns)
+{
+#if defined(JET_HAVE_PUT_IPC_NS)
+	put_ipc_ns(ns);
+#elif IS_ENABLED(CONFIG_IPC_NS)
+	ns->ns.ops->put(&ns->ns);
+#endif
+}
+
 bool jet_instance_visible(const struct jet_instance *inst)
 {
 	return inst->ipc_ns == jet_current_ns();
@@ -74,9 +90,7 @@ static void jet_instance_release(struct kref *ref)
 	mutex_destroy(&inst->mutex);
 	put_pid(inst->owner_pid);
 	put_user_ns(inst->user_ns);
-#ifdef JET_HAVE_PUT_IPC_NS
-	put_ipc_ns(inst->ipc_ns);
-#endif
+	jet_ipc_ns_put(inst->ipc_ns);
 	kfree(inst->display_name);
 	kfree(inst->name);
 	kfree(inst);
@@ -241,10 +255,7 @@ static struct jet_instance *jet_instance_alloc(struct jet_ctx *ctx)
 	INIT_LIST_HEAD(&inst->ctx_node);
 	inst->owner_euid = current_euid();
 	inst->owner_pid = get_task_pid(current, PIDTYPE_TGID);
-	inst->ipc_ns = jet_current_ns();
-#ifdef JET_HAVE_PUT_IPC_NS
-	get_ipc_ns(inst->ipc_ns);
-#endif
+	inst->ipc_ns = get_ipc_ns(jet_current_ns());
 	inst->user_ns = get_user_ns(inst->ipc_ns->user_ns);
 	mutex_init(&inst->mutex);
 	inst->owner = ctx;

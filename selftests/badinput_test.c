@@ -254,6 +254,14 @@ static void build_arg(struct env *e, unsigned long cmd, void *arg)
 		n->buf_size = sizeof(e->names);
 		break;
 	}
+	case JET_IOC_LOG_LIST: {
+		struct jet_log_list *ll = arg;
+
+		ll->instance = e->inst;
+		ll->buf = (uintptr_t)e->names;
+		ll->buf_size = sizeof(e->names);
+		break;
+	}
 	case JET_IOC_OPEN_FILE: {
 		struct jet_open_file *o = arg;
 
@@ -345,6 +353,8 @@ FIXTURE_VARIANT_ADD(cmd, truncate_log) { .cmd = JET_IOC_TRUNCATE_LOG };
 FIXTURE_VARIANT_ADD(cmd, end_backup) { .cmd = JET_IOC_END_BACKUP };
 FIXTURE_VARIANT_ADD(cmd, stop_backup) { .cmd = JET_IOC_STOP_BACKUP };
 FIXTURE_VARIANT_ADD(cmd, stop_service) { .cmd = JET_IOC_STOP_SERVICE };
+FIXTURE_VARIANT_ADD(cmd, get_roll_request) { .cmd = JET_IOC_GET_ROLL_REQUEST };
+FIXTURE_VARIANT_ADD(cmd, log_list) { .cmd = JET_IOC_LOG_LIST };
 
 FIXTURE_SETUP(cmd)
 {
@@ -548,8 +558,8 @@ FIXTURE_TEARDOWN(dev)
 
 TEST_F(dev, unknown_command_number_is_enotty)
 {
-	/* 0x19.. are unused; 0x40 is the backup files' own command */
-	static const unsigned int nrs[] = { 0x19, 0x20, 0x3f, 0x40, 0x80, 0xff };
+	/* 0x1b.. are unused; 0x40 is the backup files' own command */
+	static const unsigned int nrs[] = { 0x1b, 0x20, 0x3f, 0x40, 0x80, 0xff };
 	static const unsigned int dirs[] = {
 		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
 	};
@@ -673,7 +683,8 @@ TEST_F(dev, backup_file_ioctl_checks_size_pointer_and_command)
 	c = _IOC(_IOC_READ, JET_IOC_MAGIC + 1, _IOC_NR(JET_FILE_IOC_INFO),
 		 sizeof(fi));
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, c, arg));
-	c = _IOC(_IOC_READ, JET_IOC_MAGIC, 0x41, sizeof(fi));
+	/* 0x41 is JET_FILE_IOC_ID; 0x42 is unused */
+	c = _IOC(_IOC_READ, JET_IOC_MAGIC, 0x42, sizeof(fi));
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, c, arg));
 	/* /dev/jet's commands are not the file's */
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, JET_IOC_QUERY, arg));
