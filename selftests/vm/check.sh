@@ -120,7 +120,7 @@ build() {
 		"$make" --no-print-directory -j"$(nproc)" libjet selftests &&
 			selftests/debug/build-ko.sh "$KDIR" "$KO_OUT" -j"$(nproc)"
 	else
-		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all
+		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all selftests
 	fi
 }
 [[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko
@@ -178,6 +178,22 @@ if [[ $mode == check && ${HOST_TESTS:-1} != 0 ]]; then
 	lap t_host
 fi
 
+# restic for jetctl_test's repository round trip: Debian's is linked with
+# libc, so its dynamic loader and libc go beside it (the test runs it
+# through the loader).
+restic_files() {
+	local r ld libc
+	r=$(command -v restic) || return 0
+	ld=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+	libc=$(ldd "$r" | sed -n 's/^[[:space:]]*libc.so.6 => \([^ ]*\).*/\1/p')
+	[[ -n $ld && -n $libc ]] || return 0
+	mkdir -p build/restic
+	cp "$r" build/restic/restic
+	cp "$ld" build/restic/ld-linux-x86-64.so.2
+	cp "$libc" build/restic/libc.so.6
+	echo build/restic/restic build/restic/ld-linux-x86-64.so.2 build/restic/libc.so.6
+}
+
 echo "== VM ($kernel, $ko, JET_SEED=$JET_SEED)"
 progs=() names=()
 for name in $(select_programs); do
@@ -185,7 +201,7 @@ for name in $(select_programs); do
 		progs+=("build/selftests/$name")
 		names+=("$name")
 		[[ $name == jetctl_test ]] &&
-			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
+			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server $(restic_files)"
 	else
 		printf '  %-28s no such test program\n' "$name"
 		failed=$((failed + 1))
