@@ -235,7 +235,7 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 {
 	struct jet_add_log *arg = karg;
 	struct jet_instance *inst;
-	struct jet_regfile *rf, *newest;
+	struct jet_regfile *rf;
 	long ret;
 
 	if (!arg->generation)
@@ -251,12 +251,9 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	ret = jet_files_check(ctx, inst);
 	if (ret)
 		goto out_unlock;
-	/* strictly increasing: the list stays in generation order */
-	if (!list_empty(&inst->logs)) {
-		newest = list_last_entry(&inst->logs, struct jet_regfile, node);
-		if (arg->generation <= newest->generation)
-			ret = -EINVAL;
-	}
+	/* strictly increasing, above even truncated ones (logs.c) */
+	if (arg->generation <= inst->log_generation)
+		ret = -EINVAL;
 	if (!ret)
 		ret = jet_source_get(arg->fd, &rf->file);
 	if (!ret && jet_find_log(inst, rf->path))
@@ -266,6 +263,7 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 
 	list_add_tail(&rf->node, &inst->logs);
 	inst->nlogs++;
+	jet_log_registered(inst, rf->generation);
 	rf = NULL;
 out_unlock:
 	jet_instance_unlock(inst);

@@ -64,6 +64,8 @@ union jet_ioctl_arg {
 	struct jet_open_file open_file;
 	struct jet_lock_range lock_range;
 	struct jet_truncate_event truncate_event;
+	struct jet_roll_request roll_request;
+	struct jet_log_list log_list;
 };
 
 /*
@@ -182,6 +184,18 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	JET_OP(JET_IOC_STOP_SERVICE, jet_ioc_stop_service,
 	       struct jet_instance_op,
 	       JET_FLAGS(struct jet_instance_op, JET_OP_LEGACY)),
+	/* the log roll (logs.c, events.c); each writes its results itself */
+	JET_OP(JET_IOC_GET_ROLL_REQUEST, jet_ioc_get_roll_request,
+	       struct jet_roll_request,
+	       JET_COPIES_OUT),
+	JET_OP(JET_IOC_LOG_LIST, jet_ioc_log_list, struct jet_log_list,
+	       JET_ZERO(JET_FIELD(struct jet_log_list, size),
+			JET_FIELD(struct jet_log_list, status),
+			{ offsetof(struct jet_log_list, gen_low),
+			  offsetofend(struct jet_log_list, roll_above) -
+			  offsetof(struct jet_log_list, gen_low) }),
+	       JET_FLAGS(struct jet_log_list, JET_LOGS_FLAGS),
+	       JET_COPIES_OUT),
 };
 
 static u32 jet_arg_u32(const void *karg, u16 off)

@@ -14,8 +14,17 @@
  * Lock order (outermost first):
  *  ctx->lock  ->  inst->mutex  ->  jet_global_lock  ->  inst->gate_lock
  *  ctx->events_lock and the XArray's own lock are innermost.
+ *  b->copy_mutex (delivered ranges, logs.c) is taken alone by readers and
+ *  under inst->mutex by TruncateLog; nothing is taken under it.
  * No lock is held across copy_to_user/copy_from_user except inst->mutex and
  * ctx->lock (both sleeping locks); never hold gate_lock across a user copy.
+ *
+ * The log roll's wait (logs.c) holds no lock at all: the agent's call
+ * drops ctx->lock and inst->mutex, keeps its reference to the backup, and
+ * sleeps on inst->gate_wq until inst->log_generation passes the generation
+ * it asked above or b->err is set, so a stop, a listing, a term and the
+ * owner's ADD_LOG all run while it waits; it takes inst->mutex again to
+ * look at the result.
  */
 #ifndef _JET_H
 #define _JET_H
@@ -70,6 +79,11 @@ struct jet_instance {
 	unsigned int ndbs;
 	struct list_head logs;		/* jet_regfile, generation order */
 	unsigned int nlogs;
+	/*
+	 * The newest generation ever registered (logs.c): WRITE_ONCE under
+	 * mutex, READ_ONCE by the roll's wait. Registrations must go above it.
+	 */
+	u64 log_generation;
 	u64 checkpoint;
 	bool full_backup_done;		/* a normal end of a full backup */
 	u64 last_backup_generation;	/* newest log copied by a backup */
@@ -109,9 +123,14 @@ struct jet_regfile {
 
 /* ---- backup (backup.c, bfile.c, stop.c) ---- */
 
+struct jet_ranges;			/* logs.c: delivered byte ranges */
+
 struct jet_copy_entry {
 	struct jet_regfile *log;	/* holds a ref */
-	bool copied;			/* read to its end */
+	/* under the backup's copy_mutex */
+	loff_t size;			/* fixed at its first open; -1 before */
+	bool copied;			/* every byte of [0, size) delivered */
+	struct jet_ranges *delivered;	/* what was, until copied */
 };
 
 struct jet_backup {
@@ -127,15 +146,23 @@ struct jet_backup {
 	bool log_info_done;		/* GetLogInfo was called */
 	bool ended;
 	u64 checkpoint_at_begin;
-	struct jet_copy_entry *copy_set;	/* NULL until computed */
+	/* the log roll (logs.c) */
+	bool roll_asked;		/* roll_above and roll_deadline are set */
+	bool roll_queued;		/* a request went to the owner */
+	u64 roll_above;			/* newest generation when it was asked */
+	unsigned long roll_deadline;	/* jiffies */
+	/* the copy set, fixed with log_info_done once the roll is done */
+	struct jet_copy_entry *copy_set;
 	unsigned int copy_count;
+	struct mutex copy_mutex;	/* the entries' delivery state */
 	atomic_t open_files;
 	atomic64_t bytes_read;
 
 	/*
 	 * 0 while running; else the negative errno every backup read and call
-	 * now fails with: -ECANCELED (stopped), -ECONNABORTED (service
-	 * stopped), -ESRCH (ended). Written under inst->mutex and
+	 * now fails with: -ECANCELED (stopped, or the roll timed out),
+	 * -ECONNABORTED (service stopped), -ERANGE (a source shrank below its
+	 * size at open), -ESRCH (ended). Written under inst->mutex and
 	 * inst->gate_lock, followed by a wake-up of inst->gate_wq; read with
 	 * READ_ONCE.
 	 */
@@ -148,6 +175,7 @@ struct jet_bfile {
 	loff_t size;			/* fixed at open */
 	int kind;			/* JET_FILE_* */
 	int copy_index;			/* logs: index in copy_set; else -1 */
+	u64 id;				/* JET_FILE_IOC_ID: unique, never 0 */
 };
 
 /* ---- shared helpers ---- */
@@ -198,6 +226,23 @@ void jet_files_release(struct jet_instance *inst);
 
 /* backup.c */
 void jet_backup_put(struct jet_backup *b);
+/*
+ * The caller's own backup of handle, with a reference and its instance's
+ * mutex held (ctx->lock is not kept): 0, or -EINVAL/-ESHUTDOWN for a bad
+ * handle, -EBUSY if another context's backup runs, -ESRCH if none.
+ * jet_backup_unget() unlocks and puts.
+ */
+int jet_backup_get(struct jet_ctx *ctx, u64 handle, struct jet_backup **out);
+void jet_backup_unget(struct jet_backup *b);
+/* the name lists' kernel buffer: sized first (buf NULL), then filled */
+struct jet_names {
+	char *buf;
+	size_t size;
+};
+
+void jet_names_add(struct jet_names *nm, const char *name);
+/* under inst->mutex: end the list (its extra NUL) */
+void jet_names_end(struct jet_names *nm);
 /* context close: end every backup ctx began as an abort */
 void jet_backups_release_ctx(struct jet_ctx *ctx);
 /* term, under inst->mutex: stop the running backup and detach it */
@@ -219,15 +264,33 @@ void jet_gate_leave(struct jet_bfile *bf, struct jet_range *rd,
 __poll_t jet_gate_poll(struct jet_bfile *bf, loff_t pos,
 		       unsigned long *recheck);
 
+/* logs.c: the log phase (the roll, the copy set, truncation) */
+extern unsigned int jet_roll_timeout_ms;
+/* under inst->mutex, after ADD_LOG registered generation: wake the roll */
+void jet_log_registered(struct jet_instance *inst, u64 generation);
+/* under inst->mutex, as b ends or leaves its instance: drop its request */
+void jet_roll_withdraw(struct jet_backup *b);
+void jet_copy_set_free(struct jet_backup *b);
+/* under inst->mutex: a backup file opens log index; its size at open */
+int jet_log_open(struct jet_backup *b, int index, loff_t *size);
+/* a backup read delivered [pos, pos + len) of log index to the agent */
+void jet_log_delivered(struct jet_backup *b, int index, loff_t pos,
+		       size_t len);
+
 /* events.c */
 int jet_event_queue(struct jet_ctx *owner, u32 inst_id, u64 first, u64 last);
+/* queue (or raise) instance inst_id's roll request: 0 or -ENOMEM */
+int jet_roll_request_queue(struct jet_ctx *owner, u32 inst_id, u64 above);
+/* drop inst_id's queued roll request if its gen_above is < below */
+void jet_roll_request_remove(struct jet_ctx *owner, u32 inst_id, u64 below);
 __poll_t jet_events_poll(struct jet_ctx *ctx, struct file *file,
 			 poll_table *wait);
 void jet_events_release(struct jet_ctx *ctx);
 
-/* bfile.c: a new backup file descriptor (not yet installed) */
+/* bfile.c: a new backup file descriptor of size bytes (not yet installed) */
 struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
-			      int kind, int copy_index, int flags);
+			      int kind, int copy_index, loff_t size,
+			      int flags);
 
 /*
  * ioctl handlers. karg is the kernel copy of the argument, already checked
@@ -261,16 +324,20 @@ long jet_ioc_pause_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 /* events.c */
 long jet_ioc_get_truncate_event(struct jet_ctx *ctx, void *karg,
 				void __user *uarg);
+long jet_ioc_get_roll_request(struct jet_ctx *ctx, void *karg,
+			      void __user *uarg);
 /* backup.c */
 long jet_ioc_begin_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_get_attach_info(struct jet_ctx *ctx, void *karg,
 			     void __user *uarg);
 long jet_ioc_open_file(struct jet_ctx *ctx, void *karg, void __user *uarg);
+long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
+/* logs.c */
 long jet_ioc_get_log_info(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_get_truncate_log_info(struct jet_ctx *ctx, void *karg,
 				   void __user *uarg);
+long jet_ioc_log_list(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg);
-long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 /* stop.c */
 long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_stop_service(struct jet_ctx *ctx, void *karg, void __user *uarg);

@@ -109,6 +109,8 @@ JET_ERR libjet_device_fd(int *pfd)
 	JET_ERR err = JET_errSuccess;
 
 	pthread_once(&jet_dev_once, jet_dev_register_atfork);
+	/* a child's first call: the parent's backup files go (handles.c) */
+	libjet_after_fork_check();
 	pthread_mutex_lock(&jet_dev_lock);
 	if (jet_dev_fd >= 0 && jet_dev_pid != getpid())
 		jet_dev_drop_inherited_locked();
