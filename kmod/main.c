@@ -93,3 +93,4 @@ module_exit(jet_exit);
 
 MODULE_DESCRIPTION("jet: ESE-style streaming backups of database files");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("1.0.0");

@@ -121,7 +121,7 @@ build() {
 		"$make" --no-print-directory -j"$(nproc)" libjet selftests &&
 			selftests/debug/build-ko.sh "$KDIR" "$KO_OUT" -j"$(nproc)"
 	else
-		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all
+		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all selftests
 	fi
 }
 [[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko

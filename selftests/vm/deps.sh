@@ -14,6 +14,9 @@ pkgs=(
 	linux-image-cloud-amd64				# the kernel the VM boots
 	linux-source-6.1 xz-utils tar			# kselftest_harness.h
 	qemu-system-x86 busybox-static cpio		# the test VM
+	# jetctl (libarchive, jansson, libcrypto) and its tests
+	pkg-config libarchive-dev libjansson-dev libssl-dev
+	zstd jq restic libc6
 )
 for group in "$@"; do
 	case $group in
