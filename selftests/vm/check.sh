@@ -182,13 +182,31 @@ if [[ $mode == check && ${HOST_TESTS:-1} != 0 ]]; then
 	lap t_host
 fi
 
+# restic for jetctl_test's repository round trip: Debian's is linked with
+# libc, so its dynamic loader and libc go beside it (the test runs it
+# through the loader).
+restic_files() {
+	local r ld libc
+	r=$(command -v restic) || return 0
+	ld=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+	libc=$(ldd "$r" | sed -n 's/^[[:space:]]*libc.so.6 => \([^ ]*\).*/\1/p')
+	[[ -n $ld && -n $libc ]] || return 0
+	mkdir -p build/restic
+	cp "$r" build/restic/restic
+	cp "$ld" build/restic/ld-linux-x86-64.so.2
+	cp "$libc" build/restic/libc.so.6
+	echo build/restic/restic build/restic/ld-linux-x86-64.so.2 build/restic/libc.so.6
+}
+
 echo "== VM ($kernel, $ko, JET_SEED=$JET_SEED)"
 progs=() names=()
 for name in $(select_programs); do
 	if [[ -x build/selftests/$name ]]; then
 		progs+=("build/selftests/$name")
 		names+=("$name")
-		[[ $name == jetctl_test || $name == restore_drill_test ]] &&
+		[[ $name == jetctl_test ]] &&
+			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server $(restic_files)"
+		[[ $name == restore_drill_test && -z ${EXTRA_FILES:-} ]] &&
 			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
 	else
 		printf '  %-28s no such test program\n' "$name"
