@@ -9,7 +9,8 @@
  * is logged and the log made durable before the page is written under
  * JetLockWriteRangeInstance/JetUnlockWriteRangeInstance. A generation is
  * closed and registered (JetAddLogFileInstance) when it is full, when it is
- * older than --roll-interval, and when a backup asks for a roll; the
+ * older than --roll-interval, and when a backup asks for a roll
+ * (JetGetLogRollRequest); the
  * checkpoint (JetSetCheckpointInstance) follows the closed generations,
  * whose pages are all on disk. It polls JetGetNotificationFd and deletes the
  * logs that a backup truncated (JetGetLogTruncationEvent).
@@ -51,6 +52,7 @@ struct demo {
 	JET_SESID sesid;
 	struct timespec gen_started;
 	bool paused;
+	bool quiet;
 };
 
 static volatile sig_atomic_t sig_term, sig_usr1, sig_usr2;
@@ -173,6 +175,35 @@ static int drain_truncations(struct demo *d)
 	}
 }
 
+/*
+ * A backup asks for a roll (its first GetLogInfo waits for it): close the
+ * generation being written, whose records cover every page it copied, and
+ * register it. The open generation is always above every registered one,
+ * so closing it answers any request.
+ */
+static int answer_rolls(struct demo *d)
+{
+	unsigned long above, gen;
+	JET_INSTANCE inst;
+	JET_ERR err;
+
+	for (;;) {
+		err = JetGetLogRollRequest(&inst, &above);
+		if (err)
+			return jet_failed("JetGetLogRollRequest", err);
+		if (!inst)
+			return 0;
+		if (inst != d->inst)
+			continue;
+		gen = d->e.log.gen;
+		if (roll(d))
+			return 1;
+		if (!d->quiet)
+			say("rolled log %lu for a backup (asked for one above %lu)",
+			    gen, above);
+	}
+}
+
 static void handle_signals(struct demo *d)
 {
 	JET_ERR err;
@@ -281,7 +312,8 @@ static int run(struct demo *d)
 		handle_signals(d);
 		/* the wait between transactions doubles as the event wait */
 		if (poll(&pfd, 1, (int)d->interval_ms) > 0 &&
-		    (pfd.revents & POLLIN) && drain_truncations(d))
+		    (pfd.revents & POLLIN) &&
+		    (answer_rolls(d) || drain_truncations(d)))
 			return 1;
 		if (sig_term)
 			break;
@@ -330,6 +362,7 @@ static const char usage_text[] =
 "  --ready-file PATH      written once the instance is ready, removed at exit\n"
 "  --commit-file PATH     holds the last committed LSN, rewritten at each commit\n"
 "  --seed N               seed of the workload (default: the time)\n"
+"  --quiet                no line per roll answered or recovery\n"
 "\n"
 "  --recover DIR          replay the logs in DIR into its database and exit\n"
 "                         (0: recovered, 1: refused, with the reason)\n"
@@ -393,6 +426,7 @@ int main(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "commit-file", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "recover", required_argument, NULL, 'V' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
@@ -493,6 +527,10 @@ int main(int argc, char **argv)
 			break;
 		case 'X':
 			ro.crashed = true;
+			break;
+		case 'q':
+			d.quiet = true;
+			ro.quiet = true;
 			break;
 		case 'm':
 			if (parse_ulong("--min-lsn", optarg, ~0ULL, false,

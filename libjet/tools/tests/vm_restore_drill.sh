@@ -11,7 +11,8 @@
 # server committed at the LSN recovery reached, rebuilt from the seed alone
 # (jetdemo-server --check-state); that LSN must be at least the one the
 # server had committed when the backup began. Every stopped backup must be
-# refused by jetctl restore. One "ok"/"not ok" line per drill, a summary,
+# refused by jetctl restore (exit 5), alone and after the backups before
+# it, and leaves no directory. One "ok"/"not ok" line per drill, a summary,
 # then "N passed, N failed"; exit 1 on any failure.
 #
 # env: JETCTL, JETDEMO (default: next to this script, else in PATH)
@@ -78,6 +79,14 @@ start_server() {	# start_server SEED
 }
 
 stop_server() {
+	# the roll is what makes a backup recoverable: it was asked and answered
+	rolls=$(grep -c "rolled log [0-9]* for a backup" "$W/server$seed.log")
+	if [ "$rolls" -ge 4 ]; then
+		ok "server (seed $seed) answered $rolls roll requests, one per completed backup at least"
+	else
+		not_ok "server (seed $seed) answered the roll requests" \
+			"$rolls answers for 4 completed backups"
+	fi
 	kill -TERM "$server"
 	wait "$server"
 	rc=$?
@@ -125,21 +134,21 @@ restore_recover_check() {
 # drill N KIND [--truncate]: a completed backup of KIND (full or
 # incremental), restored with the chain it belongs to
 drill() {
-	n=$1 kind=$2
+	dn=$1 kind=$2
 	shift 2
 	drills=$((drills + 1))
-	b=$W/b$n
+	b=$W/b$dn
 	min=$(committed)
 	flag=
 	[ "$kind" = incremental ] && flag=--incremental
 	if ! "$JETCTL" backup drill "$b" $flag -q "$@" >"$b.out" 2>&1; then
-		not_ok "drill $n (seed $seed): $kind backup" "jetctl backup failed"
+		not_ok "drill $dn (seed $seed): $kind backup" "jetctl backup failed"
 		show "$b.out"
 		return
 	fi
 	if [ "$kind" = full ]; then chain=$b; else chain="$chain $b"; fi
 	# shellcheck disable=SC2086
-	restore_recover_check "drill $n (seed $seed): $kind backup" "$W/r$n" \
+	restore_recover_check "drill $dn (seed $seed): $kind backup" "$W/r$dn" \
 		"$min" $chain
 }
 
@@ -147,9 +156,9 @@ drill() {
 # so that the stop lands while it copies), then refused by restore, alone
 # and after the backups before it
 stopped() {
-	n=$1 kind=$2 how=$3
+	dn=$1 kind=$2 how=$3
 	drills=$((drills + 1))
-	b=$W/b$n
+	b=$W/b$dn
 	flag=
 	[ "$kind" = incremental ] && flag=--incremental
 	kill -USR2 "$server"	# pause backup reads
@@ -167,24 +176,33 @@ stopped() {
 	rc=$?
 	kill -USR2 "$server"	# resume
 	wait_for "$W/server$seed.log" "backup reads of instance drill resumed" 50
-	name="drill $n (seed $seed): $kind backup stopped by $how"
+	name="drill $dn (seed $seed): $kind backup stopped by $how"
 	if [ $rc -ne 3 ]; then
 		not_ok "$name" "jetctl backup exited $rc, expected 3"
 		show "$b.out"
 		return
 	fi
-	if "$JETCTL" restore "$b" "$W/r$n" >"$W/r$n.restore" 2>&1; then
-		not_ok "$name" "jetctl restore accepted it"
-		show "$W/r$n.restore"
+	# exit 5: "a backup did not complete", not some other objection
+	"$JETCTL" restore "$b" "$W/r$dn" >"$W/r$dn.restore" 2>&1
+	rc=$?
+	if [ $rc -ne 5 ]; then
+		not_ok "$name" "jetctl restore exited $rc, expected 5"
+		show "$W/r$dn.restore"
 		return
 	fi
 	# shellcheck disable=SC2086
-	if "$JETCTL" restore $chain "$b" "$W/rc$n" >"$W/rc$n.restore" 2>&1; then
-		not_ok "$name" "jetctl restore accepted it after the backups before it"
-		show "$W/rc$n.restore"
+	"$JETCTL" restore $chain "$b" "$W/rc$dn" >"$W/rc$dn.restore" 2>&1
+	rc=$?
+	if [ $rc -ne 5 ]; then
+		not_ok "$name" "restore after the backups before it exited $rc, expected 5"
+		show "$W/rc$dn.restore"
 		return
 	fi
-	ok "$name: refused by restore ($(head -n 1 "$W/r$n.restore"))"
+	if [ -e "$W/r$dn" ] || [ -e "$W/rc$dn" ]; then
+		not_ok "$name" "a refused restore left its directory"
+		return
+	fi
+	ok "$name: refused by restore (exit 5), alone and after its chain"
 	refused=$((refused + 1))
 }
 
