@@ -96,7 +96,7 @@ grep_file "list row of the demo" "$W/out" \
 	"^ *[0-9][0-9]*  *demo  *[0-9][0-9]*  *0  *running  *-  .*$W/demo/demo.edb"
 
 expect "full backup (sendfile) exits 0" 0 "$JETCTL" backup demo "$W/b1"
-grep_file "full backup summary" "$W/out" "complete: 1 database, [0-9]* logs*,"
+grep_file "full backup summary" "$W/out" "complete: 1 database, [0-9]* logs* (generations [0-9]* to [0-9]*),"
 check "full backup leaves no partial file" no_part "$W/b1"
 expect "verify of the full backup exits 0" 0 "$JETCTL" verify "$W/b1"
 expect "the sendfile copy has no torn page" 0 \
@@ -110,7 +110,7 @@ sleep 1
 expect "incremental backup exits 0" 0 \
 	"$JETCTL" backup demo "$W/b3" --incremental
 grep_file "the incremental backup copied logs only" "$W/out" \
-	"complete: 0 databases, [1-9][0-9]* logs*,"
+	"complete: 0 databases, [1-9][0-9]* logs* (generations [0-9]* to [0-9]*),"
 expect "verify of the incremental backup exits 0" 0 "$JETCTL" verify "$W/b3"
 check "the incremental manifest says so" \
 	grep -q "^# type incremental" "$W/b3/MANIFEST"
@@ -133,6 +133,7 @@ fi
 
 # restore: the full backup and the incremental after it, as a chain
 expect "restore FULL INCREMENTAL exits 0" 0 "$JETCTL" restore "$W/b2" "$W/b3" "$W/r1"
+show "$W/out"	# an example for the docs
 grep_file "restore prints the generations to replay" "$W/out" \
 	"^replay log generations [0-9]* to [0-9]* (JET_LOGINFO ulGenLow [0-9]*, ulGenHigh [0-9]*)\$"
 check "the restored database is the backup's" cmp "$W/b2/demo.edb" "$W/r1/demo.edb"
@@ -141,6 +142,10 @@ check "the restored logs include the incremental's last ($last)" \
 	cmp "$W/b3/$last" "$W/r1/$last"
 expect "restore of the incremental before its full exits 6" 6 \
 	"$JETCTL" restore "$W/b3" "$W/b2" "$W/r2"
+
+expect "jetctl -j verify of the incremental exits 0" 0 "$JETCTL" -j verify "$W/b3"
+grep_file "its JSON says ok" "$W/out" '^  "result": "ok",$'
+head -n 12 "$W/out" | show /dev/stdin
 
 # a stream: backup -o - into restore -i -, checked by its SHA256SUMS
 "$JETCTL" backup demo -o - -q >"$W/st.tar" 2>"$W/st.out"
