@@ -75,13 +75,14 @@ select_programs() {
 			name=${name##*/}
 			echo "${name%.c}"
 		done
-		[[ $mode == check ]] && echo jetctl_test
+		[[ $mode == check ]] && echo jetctl_test restore_drill_test
 		return
 	fi
 	for want in $TESTS; do
 		name=${want##*/}
 		name=${name%.c}
-		[[ -e selftests/$name.c || $name == jetctl_test ]] ||
+		[[ -e selftests/$name.c || $name == jetctl_test ||
+			$name == restore_drill_test ]] ||
 			name=$name$suffix
 		echo "$name"
 	done
@@ -125,11 +126,14 @@ build() {
 }
 [[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko
 # jetctl_test: the tools' own checks (libjet/tools/tests/vm_tools.sh) run in
-# the VM with static jetctl and jetdemo-server beside them.
+# the VM with static jetctl and jetdemo-server beside them;
+# restore_drill_test (vm_restore_drill.sh) uses the same two.
 tools() {
 	"$make" --no-print-directory -C libjet/tools STATIC=1 >/dev/null &&
 		install -m 0755 libjet/tools/tests/vm_tools.sh \
 			build/selftests/jetctl_test &&
+		install -m 0755 libjet/tools/tests/vm_restore_drill.sh \
+			build/selftests/restore_drill_test &&
 		install -m 0755 libjet/tools/static/jetctl \
 			libjet/tools/static/jetdemo-server build/selftests/
 }
@@ -202,6 +206,8 @@ for name in $(select_programs); do
 		names+=("$name")
 		[[ $name == jetctl_test ]] &&
 			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server $(restic_files)"
+		[[ $name == restore_drill_test && -z ${EXTRA_FILES:-} ]] &&
+			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
 	else
 		printf '  %-28s no such test program\n' "$name"
 		failed=$((failed + 1))
