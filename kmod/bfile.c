@@ -142,6 +142,7 @@ static ssize_t jet_source_read(struct jet_bfile *bf, loff_t pos, size_t len,
 
 	init_sync_kiocb(&kiocb, bf->src->file);
 	kiocb.ki_pos = pos;
+	jet_cache_before(bf, pos, len);	/* cache.c: what was resident */
 	if (jet_iter_is_pipe(to))
 		return jet_source_read_pipe(&kiocb, len, to);
 	count = iov_iter_count(to);
@@ -229,6 +230,7 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		}
 		tries = 0;
 		if (n > 0) {
+			jet_cache_after(bf, pos, n);	/* out of the gate */
 			pos += n;
 			copied += n;
 			atomic64_add(n, &b->bytes_read);
@@ -325,6 +327,7 @@ static int jet_bfile_release(struct inode *inode, struct file *file)
 
 	/* the timer uses the backup's instance: stop it first */
 	timer_delete_sync(&priv->poll_timer);
+	jet_cache_release(bf);
 	atomic_dec(&bf->backup->open_files);
 	jet_regfile_put(bf->src);
 	jet_backup_put(bf->backup);
@@ -362,6 +365,7 @@ struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
 	priv->bf.size = i_size_read(file_inode(src->file));
 	priv->bf.kind = kind;
 	priv->bf.copy_index = copy_index;
+	jet_cache_init(&priv->bf.cache);
 	timer_setup(&priv->poll_timer, jet_bfile_poll_timer, 0);
 
 	file = anon_inode_getfile("[jet-backup]", &jet_bfile_fops, priv,

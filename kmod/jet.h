@@ -32,6 +32,7 @@
 #include <linux/poll.h>
 
 #include "../uapi/jet_ioctl.h"
+#include "cache.h"
 
 /* ---- client context (ctx.c) ---- */
 
@@ -77,6 +78,8 @@ struct jet_instance {
 	bool service_stopped;		/* StopService(All): sticky to term */
 	struct jet_backup *backup;	/* running (maybe stopped) backup */
 	u64 last_bytes_read;		/* of the backup that ended last */
+	/* JET_BACKUP_CACHE_WARM (cache.c): WRITE_ONCE under mutex */
+	bool cache_warm;
 	struct list_head locks;		/* owner's write-range locks */
 	u64 next_lock_id;
 
@@ -148,6 +151,7 @@ struct jet_bfile {
 	loff_t size;			/* fixed at open */
 	int kind;			/* JET_FILE_* */
 	int copy_index;			/* logs: index in copy_set; else -1 */
+	struct jet_cache cache;		/* what the source's cache held */
 };
 
 /* ---- shared helpers ---- */
@@ -271,6 +275,9 @@ long jet_ioc_get_truncate_log_info(struct jet_ctx *ctx, void *karg,
 				   void __user *uarg);
 long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
+/* cache.c */
+long jet_ioc_set_backup_cache(struct jet_ctx *ctx, void *karg,
+			      void __user *uarg);
 /* stop.c */
 long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_stop_service(struct jet_ctx *ctx, void *karg, void __user *uarg);

@@ -90,6 +90,8 @@
 #define JET_STATE_TERMINATING	0x40U
 #define JET_STATE_FULL_BACKUP_DONE 0x80U
 #define JET_STATE_BACKUP_MINE	0x100U  /* the caller's context runs the backup */
+/* backups keep what they read in the page cache (JET_BACKUP_CACHE_WARM) */
+#define JET_STATE_CACHE_WARM	0x100000U
 
 /* Backup phases */
 #define JET_PHASE_NONE		0
@@ -303,7 +305,8 @@ struct jet_instance_u64 {
  *	JET_IOC_TRUNCATE_LOG (grbit 0),
  *	JET_IOC_STOP_BACKUP (grbit 0),
  *	JET_IOC_STOP_SERVICE (grbit: JET_SERVICE_*),
- *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes)
+ *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes),
+ *	JET_IOC_SET_BACKUP_CACHE (grbit: JET_BACKUP_CACHE_*)
  * @instance: the instance (ignored in OneInst, and with JET_OP_LEGACY)
  * @grbit: per command, as above
  * @flags: JET_OP_LEGACY for STOP_BACKUP and STOP_SERVICE, else 0
@@ -313,6 +316,15 @@ struct jet_instance_op {
 	__u32 grbit;
 	__u32 flags;
 };
+
+/*
+ * JET_IOC_SET_BACKUP_CACHE grbit. 0, the default: backups are cache-neutral
+ * (pages of a database or log that were resident before a backup read them
+ * stay; the pages only the backup brought in are dropped once copied).
+ * WARM: what backups read stays in the page cache, as a plain read leaves it.
+ */
+#define JET_BACKUP_CACHE_WARM	0x1
+#define JET_BACKUP_CACHE_ALL	0x1
 
 /* struct jet_instance_op.flags: JetStopBackup()/JetStopService() mode rules */
 #define JET_OP_LEGACY		0x1
@@ -428,6 +440,8 @@ struct jet_file_info {
 #define JET_IOC_END_BACKUP	_IOW(JET_IOC_MAGIC, 0x16, struct jet_instance_op)
 #define JET_IOC_STOP_BACKUP	_IOW(JET_IOC_MAGIC, 0x17, struct jet_instance_op)
 #define JET_IOC_STOP_SERVICE	_IOW(JET_IOC_MAGIC, 0x18, struct jet_instance_op)
+/* the owner: whether backups leave the page cache as they found it */
+#define JET_IOC_SET_BACKUP_CACHE _IOW(JET_IOC_MAGIC, 0x30, struct jet_instance_op)
 
 /* On a backup file descriptor */
 #define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)

@@ -23,6 +23,8 @@
 #        HUNG_TIMEOUT=S (60) the guest's hung-task limit
 #        V=1 the whole console; ACCEL=kvm VM_CPU=... KERNEL_APPEND=...
 #        JET_KO_ARGS="param=value ..." for insmod
+#        VM_MEM=MiB the guest's memory (2048; bench 768, so that a file
+#          twice its size stays small)
 set -uo pipefail
 
 mode=${1:-check}
@@ -89,6 +91,7 @@ select_programs() {
 
 deps=()
 [[ $mode == debug ]] && deps=(debug)
+[[ $mode == bench ]] && deps=(bench)
 echo "== set-up"
 if ! "$vm/deps.sh" "${deps[@]}"; then
 	echo "set-up failed"
@@ -191,6 +194,45 @@ for name in $(select_programs); do
 		failed=$((failed + 1))
 	fi
 done
+# The virtio disk, an ext4 image under $out (selftests/vm/mkdisk.sh): a
+# small one for the page-cache tests; for bench, the files the disk
+# benchmarks read (selftests/jet_disk.h), the biggest twice the guest's
+# memory. Without the virtio driver in the booted kernel the tests and
+# benchmarks that need it skip.
+disk_modules() {	# the drivers the kernel booted needs loaded
+	local m d=/lib/modules/$release
+	for m in virtio_pci virtio_blk; do
+		if grep -qE "/$m\.ko(\.xz|\.zst)?:" "$d/modules.dep" 2>/dev/null; then
+			echo "$m"
+		elif ! grep -qE "/$m\.ko$" "$d/modules.builtin" 2>/dev/null; then
+			return 1
+		fi
+	done
+}
+if [[ $mode == bench ]]; then
+	export VM_MEM=${VM_MEM:-768}
+	disk=$out/bench/disk.img
+	disk_files=(big.db=$((2 * VM_MEM)) hot.db=64 jetctl.edb=256)
+	disk_mib=$((2 * VM_MEM + 64 + 3 * 256 + 512))
+else
+	disk=$out/vm-disk.img
+	disk_files=()
+	disk_mib=64
+fi
+unset VM_DISK
+if ! mods=$(disk_modules); then
+	echo "  no virtio disk: no virtio_blk for $release"
+elif ! mkdir -p "${disk%/*}" ||
+	! "$vm/mkdisk.sh" "$disk" "$disk_mib" "${disk_files[@]}"; then
+	echo "  making the virtio disk failed"
+	failed=$((failed + 1))
+else
+	export VM_DISK=$disk,jet-disk EXTRA_MODULES=${mods//$'\n'/ }
+	# qemu reads the host's disk (cache=none) where O_DIRECT works there
+	dd if=/dev/zero of="$disk.odirect" bs=4096 count=1 oflag=direct \
+		2>/dev/null || export VM_DISK_CACHE=writeback
+	rm -f "$disk.odirect"
+fi
 if ! MODDIR=/lib/modules/$release \
 	"$vm/mkinitramfs.sh" "$out/initramfs.cpio" "$mode" "$ko" \
 	"${progs[@]}"; then
