@@ -24,7 +24,7 @@
  * Only the cache's contents can be wrong, never the bytes: a page the owner
  * first reads between the backup's look and its copy is dropped with the
  * backup's (the owner reads it again); a source read ahead further than
- * the window (a readahead window set above JET_CACHE_WINDOW / 4 pages)
+ * the window (a readahead window above JET_CACHE_AHEAD_MAX / 2 pages)
  * keeps some of the backup's pages. A reader that jumps starts a new
  * window, after dropping the old one's uncopied pages.
  *
