@@ -28,10 +28,9 @@
 
 #define JT_DISK_SERIAL	"jet-disk"
 #define JT_DISK_MNT	"/mnt/jet-disk"
-/* made by check.sh for make bench: twice the guest's memory, 64 MiB, 256 MiB */
+/* made by check.sh for make bench: twice the guest's memory, and 64 MiB */
 #define JT_DISK_BIG	JT_DISK_MNT "/big.db"
 #define JT_DISK_HOT	JT_DISK_MNT "/hot.db"
-#define JT_DISK_JETCTL	JT_DISK_MNT "/jetctl.edb"
 
 /* 1 when path is a mount point listed in /proc/mounts */
 static inline int jt_disk_mounted(const char *path)

@@ -78,13 +78,14 @@ select_programs() {
 			echo "${name%.c}"
 		done
 		[[ $mode == check ]] && echo jetctl_test
+		[[ $mode == bench ]] && echo jetctl_bench
 		return
 	fi
 	for want in $TESTS; do
 		name=${want##*/}
 		name=${name%.c}
-		[[ -e selftests/$name.c || $name == jetctl_test ]] ||
-			name=$name$suffix
+		[[ -e selftests/$name.c || $name == jetctl_test ||
+			$name == jetctl_bench ]] || name=$name$suffix
 		echo "$name"
 	done
 }
@@ -136,7 +137,13 @@ tools() {
 		install -m 0755 libjet/tools/static/jetctl \
 			libjet/tools/static/jetdemo-server build/selftests/
 }
-if ! build || { [[ $mode == check ]] && ! tools; }; then
+# jetctl_bench (make bench): jetctl backup end to end, the same way.
+bench_tools() {
+	tools && install -m 0755 selftests/bench/jetctl_bench.sh \
+		build/selftests/jetctl_bench
+}
+if ! build || { [[ $mode == check ]] && ! tools; } ||
+	{ [[ $mode == bench ]] && ! bench_tools; }; then
 	echo "build failed"
 	failed=1
 	lap t_build
@@ -187,7 +194,7 @@ for name in $(select_programs); do
 	if [[ -x build/selftests/$name ]]; then
 		progs+=("build/selftests/$name")
 		names+=("$name")
-		[[ $name == jetctl_test ]] &&
+		[[ $name == jetctl_test || $name == jetctl_bench ]] &&
 			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
 	else
 		printf '  %-28s no such test program\n' "$name"
@@ -212,8 +219,9 @@ disk_modules() {	# the drivers the kernel booted needs loaded
 if [[ $mode == bench ]]; then
 	export VM_MEM=${VM_MEM:-768}
 	disk=$out/bench/disk.img
-	disk_files=(big.db=$((2 * VM_MEM)) hot.db=64 jetctl.edb=256)
-	disk_mib=$((2 * VM_MEM + 64 + 3 * 256 + 512))
+	disk_files=(big.db=$((2 * VM_MEM)) hot.db=64)
+	# and room for jetctl_bench's database and its two copies
+	disk_mib=$((2 * VM_MEM + 64 + 3 * 128 + 512))
 else
 	disk=$out/vm-disk.img
 	disk_files=()
