@@ -19,7 +19,8 @@
 #          staged install)
 #        TIME_PREFIX="..."  the start of the closing time: line
 #        JET_SEED=N (default 1)  passed to the tests
-#        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900)
+#        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900,
+#          bench 1800)
 #        HUNG_TIMEOUT=S (60) the guest's hung-task limit
 #        V=1 the whole console; ACCEL=kvm VM_CPU=... KERNEL_APPEND=...
 #        JET_KO_ARGS="param=value ..." for insmod
@@ -37,7 +38,8 @@ make=${MAKE:-make}
 # command line) to the makes below: libjet has a TESTS of its own.
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES
 export JET_SEED=${JET_SEED:-1}
-[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}"
+[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}" "${VM_TIMEOUT:=1800}"
+export VM_TIMEOUT=${VM_TIMEOUT:-900}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
 passed=0 failed=0 skipped=0
