@@ -17,10 +17,9 @@
  * looked at. The copy itself is untouched: it reads through the page cache
  * with the kernel's readahead, at the gate, exactly as before. After the
  * chunk is copied (and has left the gate), the pages of it that were not
- * resident when looked at are dropped with POSIX_FADV_DONTNEED, by a work
- * item beside the reader's next chunks; it takes only clean, unmapped,
- * unlocked pages that nobody else holds: a page the owner maps, dirtied or
- * is reading stays. Closing the file waits for that work.
+ * resident when looked at are dropped with POSIX_FADV_DONTNEED, which takes
+ * only clean, unmapped, unlocked pages that nobody else holds: a page the
+ * owner maps, dirtied or is reading stays.
  *
  * Only the cache's contents can be wrong, never the bytes: a page the owner
  * first reads between the backup's look and its copy is dropped with the
@@ -47,20 +46,16 @@
 
 /* look at least this many pages ahead of a chunk (1 MiB) */
 #define JET_CACHE_AHEAD_MIN	256
-/* and leave room in the window for the chunk and the pages to drop */
-#define JET_CACHE_AHEAD_MAX	(JET_CACHE_WINDOW / 2)
+/* and leave room in the window for the chunk itself */
+#define JET_CACHE_AHEAD_MAX	(JET_CACHE_WINDOW - 128)
 /* the largest readahead request a chunk makes, in pages (bfile.c) */
 #define JET_CACHE_CHUNK_PAGES	((256 * 1024) >> PAGE_SHIFT)
-
-static void jet_cache_work(struct work_struct *work);
 
 void jet_cache_init(struct jet_cache *c)
 {
 	spin_lock_init(&c->lock);
 	c->first = 0;
-	c->done = 0;
 	c->end = 0;
-	INIT_WORK(&c->work, jet_cache_work);
 }
 
 static unsigned int jet_slot(pgoff_t index)
@@ -182,7 +177,6 @@ static void jet_cache_forget(struct jet_cache *c, struct file *file,
 	b = c->end;
 	jet_cache_copy(c, a, b, resident);
 	c->first = next;
-	c->done = next;
 	c->end = next;
 	spin_unlock(&c->lock);
 	if (b <= a)
@@ -208,7 +202,7 @@ void jet_cache_before(struct jet_bfile *bf, loff_t pos, size_t len)
 		return;
 
 	spin_lock(&c->lock);
-	jumped = p0 != c->done;
+	jumped = p0 != c->first;
 	spin_unlock(&c->lock);
 	if (jumped)
 		jet_cache_forget(c, file, p0, false);
@@ -225,35 +219,13 @@ void jet_cache_before(struct jet_bfile *bf, loff_t pos, size_t len)
 	spin_unlock(&c->lock);
 }
 
-/*
- * The copied pages the backup brought in are dropped by a work item, not
- * by the reader: evicting them costs about what reading them did, and on
- * another CPU that work runs beside the reader's next chunks (as reclaim
- * by kswapd runs beside a plain reader's).
- */
-static void jet_cache_work(struct work_struct *work)
-{
-	DECLARE_BITMAP(resident, JET_CACHE_WINDOW);
-	struct jet_cache *c = container_of(work, struct jet_cache, work);
-	struct jet_bfile *bf = container_of(c, struct jet_bfile, cache);
-	pgoff_t a, b;
-
-	spin_lock(&c->lock);
-	a = c->first;
-	b = c->done;
-	jet_cache_copy(c, a, b, resident);
-	c->first = b;
-	spin_unlock(&c->lock);
-	if (b > a)
-		jet_cache_drop(bf->src->file, a, b, resident);
-}
-
 void jet_cache_after(struct jet_bfile *bf, loff_t pos, size_t n)
 {
+	DECLARE_BITMAP(resident, JET_CACHE_WINDOW);
 	struct jet_cache *c = &bf->cache;
-	struct inode *inode = file_inode(bf->src->file);
-	pgoff_t p0, p1;
-	bool queue = false;
+	struct file *file = bf->src->file;
+	struct inode *inode = file_inode(file);
+	pgoff_t p0, p1, b = 0;
 
 	if (!n || jet_cache_off(bf, inode))
 		return;
@@ -264,22 +236,21 @@ void jet_cache_after(struct jet_bfile *bf, loff_t pos, size_t n)
 		p1 = DIV_ROUND_UP(pos + n, PAGE_SIZE);
 
 	spin_lock(&c->lock);
-	/* only where the last copy ended: else another reader moved it */
-	if (p0 == c->done && p1 > p0 && c->end > p0) {
-		c->done = min(p1, c->end);
-		queue = true;
+	/* only from the window's start: else another reader moved it */
+	if (p0 == c->first && p1 > p0 && c->end > p0) {
+		b = min(p1, c->end);
+		jet_cache_copy(c, p0, b, resident);
+		c->first = b;
 	}
 	spin_unlock(&c->lock);
-	if (queue)
-		queue_work(system_unbound_wq, &c->work);
+	if (b > p0)
+		jet_cache_drop(file, p0, b, resident);
 }
 
 void jet_cache_release(struct jet_bfile *bf)
 {
 	struct file *file = bf->src->file;
 
-	/* no read runs now: once the work is done, nothing queues it again */
-	flush_work(&bf->cache.work);
 	if (!jet_cache_off(bf, file_inode(file)))
 		jet_cache_forget(&bf->cache, file, 0, true);
 }

@@ -13,25 +13,22 @@
 #include <linux/bitmap.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 
 struct jet_bfile;
 
 /* pages of the window: a chunk, the pages read ahead of it, and slack */
-#define JET_CACHE_WINDOW	2048
+#define JET_CACHE_WINDOW	1024
 
 /*
  * What one backup file knows of its source's page cache: for each page of
  * [first, end), whether it was resident when the backup first looked at it
- * (bit index = page index % JET_CACHE_WINDOW). [first, done) is copied and
- * waits for the work to drop it; [done, end) is looked at, not yet copied.
+ * (bit index = page index % JET_CACHE_WINDOW). Pages before first are
+ * copied and settled; pages from end on are not looked at yet.
  */
 struct jet_cache {
-	spinlock_t lock;		/* first, done, end, resident */
+	spinlock_t lock;		/* first, end, resident */
 	pgoff_t first;
-	pgoff_t done;
 	pgoff_t end;
-	struct work_struct work;	/* drops [first, done) */
 	DECLARE_BITMAP(resident, JET_CACHE_WINDOW);
 };
 

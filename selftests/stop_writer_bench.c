@@ -367,7 +367,9 @@ int main(void)
 	}
 	printf("# the owner wrote %.0f pages/s meanwhile\n",
 	       (double)(g->writes - w0) / ((double)(jt_now_ns() - t0) / 1e9));
-	owner_do(CMD_EXIT);
+	/* the owner exits rather than answer */
+	__atomic_store_n(&g->cmd, CMD_EXIT, __ATOMIC_SEQ_CST);
+	futex_wake(&g->cmd);
 	waitpid(owner, NULL, 0);
 	unlink(db);
 
