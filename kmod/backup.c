@@ -13,6 +13,9 @@
  * each call that is using it. The backup holds one on its instance, and its
  * copy set holds one on each of its logs.
  *
+ * The log phase (the roll, the copy set, GetLogInfo, GetTruncateLogInfo and
+ * TruncateLog) is in logs.c.
+ *
  * No user memory is touched with a lock held: name lists are built in a
  * kernel buffer and copied out after unlocking.
  */
@@ -27,26 +30,12 @@
 
 #include "jet.h"
 
-enum jet_list_kind {
-	JET_LIST_ATTACH,
-	JET_LIST_LOG,
-	JET_LIST_TRUNCATE,
-};
-
-static void jet_copy_set_free(struct jet_copy_entry *set, unsigned int count)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		jet_regfile_put(set[i].log);
-	kfree(set);
-}
-
 static void jet_backup_release(struct kref *ref)
 {
 	struct jet_backup *b = container_of(ref, struct jet_backup, ref);
 
-	jet_copy_set_free(b->copy_set, b->copy_count);
+	jet_copy_set_free(b);
+	mutex_destroy(&b->copy_mutex);
 	jet_instance_put(b->inst);
 	kfree(b);
 }
@@ -102,6 +91,22 @@ static void jet_backup_unlock(struct jet_ctx *ctx, struct jet_backup *b)
 	jet_backup_put(b);
 }
 
+int jet_backup_get(struct jet_ctx *ctx, u64 handle, struct jet_backup **out)
+{
+	int ret = jet_backup_lock(ctx, handle, out);
+
+	/* b stays findable: it leaves the list only under inst->mutex too */
+	if (!ret)
+		mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+void jet_backup_unget(struct jet_backup *b)
+{
+	mutex_unlock(&b->inst->mutex);
+	jet_backup_put(b);
+}
+
 /*
  * End b, under the agent's ctx->lock and inst->mutex, the caller holding a
  * reference of its own: later reads and calls fail with -ESRCH, and b
@@ -114,6 +119,7 @@ static void jet_backup_finish(struct jet_backup *b)
 	b->ended = true;
 	jet_backup_fail(b, -ESRCH);
 	if (inst->backup == b) {
+		jet_roll_withdraw(b);
 		inst->last_bytes_read = atomic64_read(&b->bytes_read);
 		inst->backup = NULL;
 		jet_backup_put(b);
@@ -144,11 +150,12 @@ long jet_ioc_begin_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	if (ret)
 		goto out;
 
+	/* ESE's order: the API's init check comes before the backup's */
 	if (!uid_eq(current_euid(), inst->owner_euid) &&
-	    !capable(CAP_DAC_READ_SEARCH))
+	    !jet_instance_capable(inst, CAP_DAC_READ_SEARCH))
 		ret = -EACCES;
 	else if (!inst->initialized)
-		ret = -ENOTCONN;
+		ret = -EUNATCH;
 	else if (inst->backup)
 		ret = -EBUSY;
 	else if (inst->service_stopped)
@@ -170,6 +177,7 @@ long jet_ioc_begin_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	b->phase = incremental ? JET_PHASE_LOGS : JET_PHASE_DATABASES;
 	b->incremental = incremental;
 	b->checkpoint_at_begin = inst->checkpoint;
+	mutex_init(&b->copy_mutex);
 	atomic_set(&b->open_files, 0);
 	atomic64_set(&b->bytes_read, 0);
 	list_add_tail(&b->ctx_node, &ctx->backups);
@@ -182,13 +190,7 @@ out:
 	return ret;
 }
 
-/* under inst->mutex: the names of a list of regfiles, or their size */
-struct jet_names {
-	char *buf;		/* NULL while sizing */
-	size_t size;
-};
-
-static void jet_names_add(struct jet_names *nm, const char *name)
+void jet_names_add(struct jet_names *nm, const char *name)
 {
 	size_t n = strlen(name) + 1;
 
@@ -197,233 +199,72 @@ static void jet_names_add(struct jet_names *nm, const char *name)
 	nm->size += n;
 }
 
-/* the logs that TruncateLog would remove: below this generation */
-static u64 jet_truncate_limit(struct jet_instance *inst,
-			      struct jet_copy_entry *set, unsigned int count)
+void jet_names_end(struct jet_names *nm)
 {
-	u64 limit = inst->checkpoint;
-
-	if (count && set[0].log->generation < limit)
-		limit = set[0].log->generation;
-	return limit;
-}
-
-/* Fill nm (size only if nm->buf is NULL) with one list's names. */
-static void jet_names_fill(struct jet_names *nm, struct jet_instance *inst,
-			   enum jet_list_kind kind, struct jet_copy_entry *set,
-			   unsigned int count)
-{
-	struct jet_regfile *rf;
-	unsigned int i;
-	u64 limit;
-
-	nm->size = 0;
-	switch (kind) {
-	case JET_LIST_ATTACH:
-		list_for_each_entry(rf, &inst->dbs, node)
-			jet_names_add(nm, rf->path);
-		break;
-	case JET_LIST_LOG:
-		for (i = 0; i < count; i++)
-			jet_names_add(nm, set[i].log->path);
-		break;
-	case JET_LIST_TRUNCATE:
-		limit = jet_truncate_limit(inst, set, count);
-		list_for_each_entry(rf, &inst->logs, node) {
-			if (rf->generation >= limit)
-				break;
-			jet_names_add(nm, rf->path);
-		}
-		break;
-	}
-	/* the list ends with an extra NUL */
 	if (nm->buf)
 		nm->buf[nm->size] = '\0';
 	nm->size++;
 }
 
-/*
- * Under inst->mutex: the copy set the first GetLogInfo fixes (full: the
- * logs from the checkpoint at Begin on; incremental: every registered log),
- * without committing it. A gap in generations, or an incremental that does
- * not follow on from the last backup, is -ENOLINK.
- */
-static int jet_copy_set_build(struct jet_backup *b, struct jet_copy_entry **out,
-			      unsigned int *out_count)
+/* under inst->mutex: the attached databases' names, or their size */
+static void jet_attach_names(struct jet_names *nm, struct jet_instance *inst)
 {
-	struct jet_instance *inst = b->inst;
-	struct jet_copy_entry *set;
-	unsigned int count = 0, i = 0;
 	struct jet_regfile *rf;
-	u64 prev = 0;
 
-	list_for_each_entry(rf, &inst->logs, node) {
-		if (!b->incremental && rf->generation < b->checkpoint_at_begin)
-			continue;
-		if (count && rf->generation != prev + 1)
-			return -ENOLINK;
-		if (!count && b->incremental &&
-		    rf->generation > inst->last_backup_generation + 1)
-			return -ENOLINK;
-		prev = rf->generation;
-		count++;
-	}
-
-	*out = NULL;
-	*out_count = 0;
-	if (!count)
-		return 0;
-	set = kcalloc(count, sizeof(*set), GFP_KERNEL_ACCOUNT);
-	if (!set)
-		return -ENOMEM;
-	list_for_each_entry(rf, &inst->logs, node) {
-		if (!b->incremental && rf->generation < b->checkpoint_at_begin)
-			continue;
-		kref_get(&rf->ref);
-		set[i++].log = rf;
-	}
-	*out = set;
-	*out_count = count;
-	return 0;
-}
-
-static bool jet_copy_set_same(struct jet_backup *b, struct jet_copy_entry *set,
-			      unsigned int count)
-{
-	unsigned int i;
-
-	if (b->copy_count != count)
-		return false;
-	for (i = 0; i < count; i++)
-		if (b->copy_set[i].log != set[i].log)
-			return false;
-	return true;
+	nm->size = 0;
+	list_for_each_entry(rf, &inst->dbs, node)
+		jet_names_add(nm, rf->path);
+	jet_names_end(nm);
 }
 
 /*
- * Commit a copy set built by an earlier look, now that its names reached
- * the caller: the backup moves to the Logs phase. Re-checks what may have
- * changed while unlocked.
+ * GetAttachInfo: the NUL-separated names, ending with an extra NUL, written
+ * to the caller's buffer with their size; only the size (-ENOBUFS) when the
+ * buffer is too small.
  */
-static long jet_copy_set_commit(struct jet_backup *b,
-				struct jet_copy_entry **set,
-				unsigned int count)
-{
-	struct jet_instance *inst = b->inst;
-	long ret = 0;
-
-	mutex_lock(&inst->mutex);
-	if (b->ended)
-		ret = -ESRCH;
-	else if (b->err)
-		ret = b->err;
-	else if (b->log_info_done)
-		/* another thread of the agent was first: same answer? */
-		ret = jet_copy_set_same(b, *set, count) ? 0 : -EPROTO;
-	else if (atomic_read(&b->open_files))
-		ret = -EPROTO;
-	if (!ret && !b->log_info_done) {
-		b->copy_set = *set;
-		b->copy_count = count;
-		b->phase = JET_PHASE_LOGS;
-		b->log_info_done = true;
-		*set = NULL;
-	}
-	mutex_unlock(&inst->mutex);
-	return ret;
-}
-
-/*
- * GetAttachInfo, GetLogInfo and GetTruncateLogInfo: the NUL-separated names,
- * ending with an extra NUL, written to the caller's buffer with their size;
- * only the size (-ENOBUFS) when the buffer is too small.
- */
-static long jet_name_list(struct jet_ctx *ctx, void *karg, void __user *uarg,
-			  enum jet_list_kind kind)
+long jet_ioc_get_attach_info(struct jet_ctx *ctx, void *karg,
+			     void __user *uarg)
 {
 	struct jet_name_list *arg = karg;
 	struct jet_name_list __user *ua = uarg;
-	struct jet_copy_entry *set = NULL, *fresh = NULL;
 	struct jet_names nm = { .buf = NULL };
-	unsigned int count = 0;
-	struct jet_instance *inst;
 	struct jet_backup *b;
 	long ret;
 
-	ret = jet_backup_lock(ctx, arg->instance, &b);
+	ret = jet_backup_get(ctx, arg->instance, &b);
 	if (ret)
 		return ret;
-	inst = b->inst;
-	/* b stays referenced for the commit below */
-	kref_get(&b->ref);
-
 	ret = b->err;
-	if (ret)
-		goto unlock;
-	if (kind == JET_LIST_ATTACH) {
-		if (b->phase != JET_PHASE_DATABASES)
-			ret = -EPROTO;
-	} else if (atomic_read(&b->open_files)) {
+	if (!ret && b->phase != JET_PHASE_DATABASES)
 		ret = -EPROTO;
-	} else if (b->log_info_done) {
-		set = b->copy_set;
-		count = b->copy_count;
-	} else {
-		ret = jet_copy_set_build(b, &fresh, &count);
-		set = fresh;
+	if (!ret) {
+		jet_attach_names(&nm, b->inst);
+		if (nm.size > U32_MAX) {
+			ret = -EOVERFLOW;
+		} else if (nm.size > arg->buf_size) {
+			ret = -ENOBUFS;
+		} else {
+			nm.buf = kvmalloc(nm.size,
+					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			if (nm.buf)
+				jet_attach_names(&nm, b->inst);
+			else
+				ret = -ENOMEM;
+		}
 	}
-	if (ret)
-		goto unlock;
-
-	jet_names_fill(&nm, inst, kind, set, count);
-	if (nm.size > U32_MAX) {
-		ret = -EOVERFLOW;
-	} else if (nm.size > arg->buf_size) {
-		ret = -ENOBUFS;
-	} else {
-		nm.buf = kvmalloc(nm.size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (nm.buf)
-			jet_names_fill(&nm, inst, kind, set, count);
-		else
-			ret = -ENOMEM;
-	}
-unlock:
-	jet_backup_unlock(ctx, b);
+	jet_backup_unget(b);
 	if (ret && ret != -ENOBUFS)
 		goto out;
 
 	arg->size = nm.size;
-	if (put_user(arg->size, &ua->size)) {
+	if (put_user(arg->size, &ua->size))
 		ret = -EFAULT;
-	} else if (!ret &&
-		   copy_to_user(u64_to_user_ptr(arg->buf), nm.buf, nm.size)) {
+	else if (!ret &&
+		 copy_to_user(u64_to_user_ptr(arg->buf), nm.buf, nm.size))
 		ret = -EFAULT;
-	}
-	if (!ret && fresh)
-		ret = jet_copy_set_commit(b, &fresh, count);
 out:
-	jet_backup_put(b);
-	if (fresh)
-		jet_copy_set_free(fresh, count);
 	kvfree(nm.buf);
 	return ret;
-}
-
-long jet_ioc_get_attach_info(struct jet_ctx *ctx, void *karg,
-			     void __user *uarg)
-{
-	return jet_name_list(ctx, karg, uarg, JET_LIST_ATTACH);
-}
-
-long jet_ioc_get_log_info(struct jet_ctx *ctx, void *karg, void __user *uarg)
-{
-	return jet_name_list(ctx, karg, uarg, JET_LIST_LOG);
-}
-
-long jet_ioc_get_truncate_log_info(struct jet_ctx *ctx, void *karg,
-				   void __user *uarg)
-{
-	return jet_name_list(ctx, karg, uarg, JET_LIST_TRUNCATE);
 }
 
 /*
@@ -460,6 +301,7 @@ long jet_ioc_open_file(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	struct jet_regfile *rf = NULL;
 	int fd, kind = 0, index = -1;
 	struct jet_backup *b;
+	loff_t size = 0;
 	char *name;
 	long ret;
 
@@ -482,8 +324,13 @@ long jet_ioc_open_file(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	ret = b->err;
 	if (!ret)
 		ret = jet_open_target(b, name, &rf, &kind, &index);
+	/* a log's size is fixed at its first open in this backup */
+	if (!ret && kind == JET_FILE_LOG)
+		ret = jet_log_open(b, index, &size);
+	else if (!ret)
+		size = i_size_read(file_inode(rf->file));
 	if (!ret) {
-		file = jet_bfile_create(b, rf, kind, index,
+		file = jet_bfile_create(b, rf, kind, index, size,
 					(arg->flags & JET_OPEN_NONBLOCK) ?
 					O_NONBLOCK : 0);
 		if (IS_ERR(file))
@@ -512,72 +359,15 @@ out_name:
 	return ret;
 }
 
-long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
-{
-	struct jet_instance_op *op = karg;
-	struct jet_regfile *rf, *tmp;
-	struct jet_instance *inst;
-	struct jet_backup *b;
-	u64 limit, first = 0, last = 0;
-	unsigned int i;
-	long ret;
-
-	if (op->grbit)
-		return -EINVAL;
-	ret = jet_backup_lock(ctx, op->instance, &b);
-	if (ret)
-		return ret;
-	inst = b->inst;
-
-	ret = b->err;
-	if (!ret && (!b->log_info_done || atomic_read(&b->open_files)))
-		ret = -EPROTO;
-	for (i = 0; !ret && i < b->copy_count; i++)
-		if (!READ_ONCE(b->copy_set[i].copied))
-			ret = -EINPROGRESS;
-	if (ret)
-		goto unlock;
-
-	limit = jet_truncate_limit(inst, b->copy_set, b->copy_count);
-	list_for_each_entry(rf, &inst->logs, node) {
-		if (rf->generation >= limit)
-			break;
-		if (!first)
-			first = rf->generation;
-		last = rf->generation;
-	}
-	if (!first)
-		goto unlock;	/* nothing to truncate */
-
-	/* the event first: if it cannot be queued, nothing changes */
-	if (inst->owner) {
-		ret = jet_event_queue(inst->owner, inst->id, first, last);
-		if (ret)
-			goto unlock;
-	}
-	list_for_each_entry_safe(rf, tmp, &inst->logs, node) {
-		if (rf->generation >= limit)
-			break;
-		list_del(&rf->node);
-		inst->nlogs--;
-		jet_regfile_put(rf);
-	}
-unlock:
-	jet_backup_unlock(ctx, b);
-	return ret;
-}
-
 /* under inst->mutex: what a normal end of b tells later incrementals */
 static void jet_backup_record(struct jet_instance *inst, struct jet_backup *b)
 {
 	if (!b->incremental)
 		inst->full_backup_done = true;
+	/* a fixed copy set is never empty: it ends at the rolled generation */
 	if (b->copy_count)
 		inst->last_backup_generation =
 			b->copy_set[b->copy_count - 1].log->generation;
-	else if (!b->incremental && b->checkpoint_at_begin)
-		/* no log to copy: the databases hold all before the checkpoint */
-		inst->last_backup_generation = b->checkpoint_at_begin - 1;
 }
 
 long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
@@ -599,9 +389,12 @@ long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
 		ret = -ECONNABORTED;
 		goto unlock;
 	}
-	/* a stopped backup, or one still copying databases, ends as abort */
-	if (how == JET_END_NORMAL && !b->err &&
-	    b->phase != JET_PHASE_DATABASES && b->inst->backup == b)
+	/*
+	 * A failed backup, or one whose copy set was never fixed (still
+	 * copying databases, or waiting for the roll), ends as an abort.
+	 */
+	if (how == JET_END_NORMAL && !b->err && b->log_info_done &&
+	    b->inst->backup == b)
 		jet_backup_record(b->inst, b);
 	jet_backup_finish(b);
 unlock:
@@ -642,6 +435,7 @@ void jet_backup_detach(struct jet_instance *inst)
 		return;
 	if (b->err != -ECANCELED)
 		jet_backup_fail(b, -ECANCELED);
+	jet_roll_withdraw(b);
 	inst->last_bytes_read = atomic64_read(&b->bytes_read);
 	inst->backup = NULL;
 	jet_backup_put(b);

@@ -6,7 +6,18 @@
  * owner's file through the kernel's own reference to it. Its size is fixed
  * at open and nothing past it is read. read(2), pread(2), readv(2), lseek(2),
  * poll(2), splice(2) and sendfile(2) work on it; JET_FILE_IOC_INFO says
- * what it is and whether its backup still runs.
+ * what it is and whether its backup still runs, JET_FILE_IOC_ID which
+ * backup file it is (libjet checks a handle's number with it).
+ *
+ * The size is fixed at open: nothing past it is read, and a source that
+ * became shorter than it (seen before a chunk, or by a chunk the source cut
+ * short) fails the read with -ERANGE and the whole backup with it (ESE ends
+ * a backup whose log read fails): a short copy never passes for the whole
+ * file. A truncation undone by a write before any read looks is only a
+ * change of content, which the owner's range locks are for.
+ *
+ * Every chunk a read delivers to the agent is reported to logs.c, which
+ * counts a log as copied once every byte of it was delivered.
  *
  * Reads copy in chunks of at most JET_CHUNK bytes, each passing the gate
  * (gate.c) first, so a stop, a pause, a throttle or an owner's range lock
@@ -47,21 +58,28 @@ static struct jet_bfile_priv *jet_priv(struct file *file)
 	return file->private_data;
 }
 
+/* the ids of JET_FILE_IOC_ID */
+static atomic64_t jet_bfile_last_id = ATOMIC64_INIT(0);
+
+/* The source is shorter than the size fixed at open. */
+static bool jet_source_shrank(struct jet_bfile *bf)
+{
+	return i_size_read(file_inode(bf->src->file)) < bf->size;
+}
+
 /*
- * A read reached the end (pos at size, or the source ends before it): a
- * log of the copy set counts as copied.
+ * The source shrank: fail the backup with -ERANGE, unless it failed
+ * already (a stop, an end), and say so to this read.
  */
-static void jet_bfile_mark_copied(struct jet_bfile *bf, loff_t pos)
+static ssize_t jet_bfile_shrank(struct jet_bfile *bf)
 {
 	struct jet_backup *b = bf->backup;
 
-	if (bf->copy_index < 0)
-		return;
-	if (pos < bf->size &&
-	    pos < i_size_read(file_inode(bf->src->file)))
-		return;
-	/* copy_set is fixed once a log is open; TruncateLog needs no reader */
-	WRITE_ONCE(b->copy_set[bf->copy_index].copied, true);
+	mutex_lock(&b->inst->mutex);
+	if (!b->err)
+		jet_backup_fail(b, -ERANGE);
+	mutex_unlock(&b->inst->mutex);
+	return -ERANGE;
 }
 
 #ifndef JET_HAVE_COPY_SPLICE_READ
@@ -194,11 +212,8 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return ret;
 	if (pos < 0)
 		return -EINVAL;
-	if (pos >= bf->size) {
-		jet_bfile_mark_copied(bf, pos);
-		return 0;
-	}
-	if (!iov_iter_count(to))
+	/* at the end: nothing delivered, nothing counted */
+	if (pos >= bf->size || !iov_iter_count(to))
 		return 0;
 
 	room = bf->size - pos;
@@ -218,6 +233,11 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			ret = granted;
 			break;
 		}
+		if (jet_source_shrank(bf)) {
+			jet_gate_leave(bf, &rd, granted, 0);
+			ret = jet_bfile_shrank(bf);
+			break;
+		}
 		n = jet_source_read(bf, pos, granted, to);
 		jet_gate_leave(bf, &rd, granted, n);
 		if (jet_chunk_faulted(bf, to, pos, granted, n)) {
@@ -229,28 +249,30 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			continue;
 		}
 		tries = 0;
+		if (n < 0) {
+			ret = n;
+			break;
+		}
 		if (n > 0) {
 			jet_cache_after(bf, pos, n);	/* out of the gate */
+			if (bf->copy_index >= 0)
+				jet_log_delivered(b, bf->copy_index, pos, n);
 			pos += n;
 			copied += n;
 			atomic64_add(n, &b->bytes_read);
 		}
-		if (n <= 0) {
-			if (n < 0)
-				ret = n;
+		if (n < granted) {
+			/* the source ended before the size, or the pipe is full */
+			if (jet_source_shrank(bf))
+				ret = jet_bfile_shrank(bf);
 			break;
 		}
-		if (n < granted)
-			break;	/* the source ended early, or the pipe is full */
 	}
 	iov_iter_reexpand(to, iov_iter_count(to) + shorted);
 	if (copied) {
 		iocb->ki_pos = pos;
-		jet_bfile_mark_copied(bf, pos);
 		return copied;
 	}
-	if (!ret)
-		jet_bfile_mark_copied(bf, pos);	/* 0 at the source's end */
 	return ret;
 }
 
@@ -288,11 +310,20 @@ static long jet_bfile_ioctl(struct file *file, unsigned int cmd,
 {
 	struct jet_bfile *bf = &jet_priv(file)->bf;
 	struct jet_file_info info;
+	struct jet_file_id fid;
 
 	/* as on /dev/jet: unknown command -ENOTTY, a wrong size -EINVAL */
-	if (_IOC_TYPE(cmd) != JET_IOC_MAGIC ||
-	    _IOC_NR(cmd) != _IOC_NR(JET_FILE_IOC_INFO) ||
-	    _IOC_DIR(cmd) != _IOC_DIR(JET_FILE_IOC_INFO))
+	if (_IOC_TYPE(cmd) != JET_IOC_MAGIC || _IOC_DIR(cmd) != _IOC_READ)
+		return -ENOTTY;
+	if (_IOC_NR(cmd) == _IOC_NR(JET_FILE_IOC_ID)) {
+		if (_IOC_SIZE(cmd) < sizeof(fid))
+			return -EINVAL;
+		fid.id = bf->id;
+		if (copy_to_user((void __user *)arg, &fid, sizeof(fid)))
+			return -EFAULT;
+		return 0;
+	}
+	if (_IOC_NR(cmd) != _IOC_NR(JET_FILE_IOC_INFO))
 		return -ENOTTY;
 	/* the caller's size travels in cmd, as on /dev/jet (ioctl.c) */
 	if (_IOC_SIZE(cmd) < sizeof(info))
@@ -352,7 +383,8 @@ static const struct file_operations jet_bfile_fops = {
  * Takes its own references to b and src; flags may hold O_NONBLOCK.
  */
 struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
-			      int kind, int copy_index, int flags)
+			      int kind, int copy_index, loff_t size,
+			      int flags)
 {
 	struct jet_bfile_priv *priv;
 	struct file *file;
@@ -362,10 +394,11 @@ struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
 		return ERR_PTR(-ENOMEM);
 	priv->bf.backup = b;
 	priv->bf.src = src;
-	priv->bf.size = i_size_read(file_inode(src->file));
+	priv->bf.size = size;
 	priv->bf.kind = kind;
 	priv->bf.copy_index = copy_index;
 	jet_cache_init(&priv->bf.cache);
+	priv->bf.id = atomic64_inc_return(&jet_bfile_last_id);
 	timer_setup(&priv->poll_timer, jet_bfile_poll_timer, 0);
 
 	file = anon_inode_getfile("[jet-backup]", &jet_bfile_fops, priv,

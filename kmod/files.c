@@ -6,20 +6,75 @@
  * a backup keeps working after the owner closes its descriptor. A regfile
  * is on inst->dbs or inst->logs under inst->mutex; backup files and copy
  * sets hold references of their own, so one may outlive its instance.
+ *
+ * Bounds (SPEC section 8): an instance holds at most max_databases
+ * databases, max_logs logs and max_path_bytes bytes of their paths. Each
+ * file the kernel holds counts against the user who handed it over, like
+ * descriptors in flight in unix sockets: a user may not make the kernel
+ * hold more files than its RLIMIT_NOFILE, unless it has CAP_SYS_RESOURCE
+ * or CAP_SYS_ADMIN (-EMFILE).
+ *
+ * The owner's descriptor is resolved, and an O_DIRECT one re-opened,
+ * before inst->mutex is taken: an open on a file system the owner serves
+ * (FUSE) may take as long as the owner likes (jet.h).
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "jet.h"
 
+/* under jet_global_lock: files the kernel holds, per euid */
+static DEFINE_XARRAY(jet_user_files);
+
+/* Count one more file against the caller: 0, -EMFILE or -ENOMEM. */
+static int jet_files_charge(kuid_t uid)
+{
+	unsigned long n;
+	int ret = 0;
+
+	mutex_lock(&jet_global_lock);
+	n = jet_count_get(&jet_user_files, __kuid_val(uid));
+	if (n >= rlimit(RLIMIT_NOFILE) && !capable(CAP_SYS_RESOURCE) &&
+	    !capable(CAP_SYS_ADMIN))
+		ret = -EMFILE;
+	else
+		ret = jet_count_set(&jet_user_files, __kuid_val(uid), n + 1);
+	mutex_unlock(&jet_global_lock);
+	return ret;
+}
+
+static void jet_files_uncharge(kuid_t uid)
+{
+	unsigned long n;
+
+	mutex_lock(&jet_global_lock);
+	n = jet_count_get(&jet_user_files, __kuid_val(uid));
+	if (!WARN_ON(!n))
+		jet_count_set(&jet_user_files, __kuid_val(uid), n - 1);
+	mutex_unlock(&jet_global_lock);
+}
+
+/* Module exit: every file the kernel held is let go by now. */
+void jet_files_exit(void)
+{
+	WARN_ON(!xa_empty(&jet_user_files));
+	xa_destroy(&jet_user_files);
+}
+
 static void jet_regfile_release(struct kref *ref)
 {
 	struct jet_regfile *rf = container_of(ref, struct jet_regfile, ref);
 
-	if (rf->file)	/* NULL when a failed attach or add_log drops it */
+	/* NULL when a failed attach or add_log drops it */
+	if (rf->file) {
 		fput(rf->file);
+		jet_files_uncharge(rf->charged);
+	}
 	kfree(rf->path);
 	kfree(rf);
 }
@@ -73,7 +128,7 @@ static int jet_regfile_new(u64 uptr, struct jet_regfile **out)
  * it was opened with: backup reads and splices come at any offset and
  * length, which only the page cache serves.
  */
-static int jet_source_get(int fd, struct file **out)
+static int jet_source_open(int fd, struct file **out)
 {
 	struct file *f, *buffered;
 
@@ -98,6 +153,45 @@ static int jet_source_get(int fd, struct file **out)
 	}
 	*out = f;
 	return 0;
+}
+
+/*
+ * Without inst->mutex: the owner's file for rf, counted against the caller.
+ * On failure rf has no file and nothing is counted.
+ */
+static int jet_source_get(int fd, struct jet_regfile *rf)
+{
+	struct file *f;
+	int ret;
+
+	ret = jet_source_open(fd, &f);
+	if (ret)
+		return ret;
+	rf->charged = current_euid();
+	ret = jet_files_charge(rf->charged);
+	if (ret) {
+		fput(f);
+		return ret;
+	}
+	rf->file = f;
+	return 0;
+}
+
+/* under inst->mutex: room for one more file of this kind and its path? */
+static int jet_files_room(struct jet_instance *inst, struct jet_regfile *rf,
+			  bool db)
+{
+	size_t bytes = strlen(rf->path) + 1;
+	struct jet_regfile *f;
+
+	if (db ? inst->ndbs >= READ_ONCE(jet_max_databases) :
+		 inst->nlogs >= READ_ONCE(jet_max_logs))
+		return -EMFILE;
+	list_for_each_entry(f, &inst->dbs, node)
+		bytes += strlen(f->path) + 1;
+	list_for_each_entry(f, &inst->logs, node)
+		bytes += strlen(f->path) + 1;
+	return bytes > READ_ONCE(jet_max_path_bytes) ? -ENOMEM : 0;
 }
 
 /* under inst->mutex: the owner's files may change only once initialized */
@@ -161,24 +255,28 @@ long jet_ioc_attach_db(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	struct jet_attach *arg = karg;
 	struct jet_instance *inst;
 	struct jet_regfile *rf;
-	long ret;
+	long ret, src_err;
 
 	ret = jet_regfile_new(arg->name, &rf);
 	if (ret)
 		return ret;
+	/* its error comes after the instance's own (order of checks) */
+	src_err = jet_source_get(arg->fd, rf);
 
 	ret = jet_instance_lock(ctx, arg->instance, &inst);
 	if (ret)
 		goto out_free;
 	ret = jet_files_check(ctx, inst);
 	if (!ret)
-		ret = jet_source_get(arg->fd, &rf->file);
+		ret = src_err;
 	if (ret)
 		goto out_unlock;
 	if (inst->backup)
 		ret = -EBUSY;
 	else if (jet_find_db(inst, rf->path))
 		ret = -EEXIST;
+	else
+		ret = jet_files_room(inst, rf, true);
 	if (ret)
 		goto out_unlock;
 
@@ -235,8 +333,8 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 {
 	struct jet_add_log *arg = karg;
 	struct jet_instance *inst;
-	struct jet_regfile *rf, *newest;
-	long ret;
+	struct jet_regfile *rf;
+	long ret, src_err;
 
 	if (!arg->generation)
 		return -EINVAL;
@@ -244,6 +342,7 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	if (ret)
 		return ret;
 	rf->generation = arg->generation;
+	src_err = jet_source_get(arg->fd, rf);
 
 	ret = jet_instance_lock(ctx, arg->instance, &inst);
 	if (ret)
@@ -251,21 +350,21 @@ long jet_ioc_add_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	ret = jet_files_check(ctx, inst);
 	if (ret)
 		goto out_unlock;
-	/* strictly increasing: the list stays in generation order */
-	if (!list_empty(&inst->logs)) {
-		newest = list_last_entry(&inst->logs, struct jet_regfile, node);
-		if (arg->generation <= newest->generation)
-			ret = -EINVAL;
-	}
+	/* strictly increasing, above even truncated ones (logs.c) */
+	if (arg->generation <= inst->log_generation)
+		ret = -EINVAL;
 	if (!ret)
-		ret = jet_source_get(arg->fd, &rf->file);
+		ret = src_err;
 	if (!ret && jet_find_log(inst, rf->path))
 		ret = -EEXIST;
+	if (!ret)
+		ret = jet_files_room(inst, rf, false);
 	if (ret)
 		goto out_unlock;
 
 	list_add_tail(&rf->node, &inst->logs);
 	inst->nlogs++;
+	jet_log_registered(inst, rf->generation);
 	rf = NULL;
 out_unlock:
 	jet_instance_unlock(inst);

@@ -36,8 +36,6 @@
 #define JET_REFILL_MAX_NS	(64 * NSEC_PER_SEC)
 /* the rate the arithmetic uses: keeps every product within 2^128/2^64 */
 #define JET_BPS_MATH_MAX	BIT_ULL(50)
-/* most owner locks per instance */
-#define JET_LOCKS_MAX		4096
 
 void jet_gate_init(struct jet_instance *inst)
 {
@@ -446,7 +444,7 @@ long jet_ioc_lock_range(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	spin_lock(&inst->gate_lock);
 	list_for_each_entry(r, &inst->locks, node)
 		nlocks++;
-	if (nlocks < JET_LOCKS_MAX) {
+	if (nlocks < READ_ONCE(jet_max_locks)) {
 		id = ++inst->next_lock_id;
 		lock->id = id;
 		lock->start = start;

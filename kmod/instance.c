@@ -2,13 +2,22 @@
 /*
  * Instances: ids, names, limits, owners; create, init, term.
  *
- * A live instance is published in three places at once, under
- * jet_global_lock: the XArray (by id), the name hash and the per-user counts.
- * The name hash holds a named instance under its name and an unnamed one
- * under its owner context, so both "names are unique on the system" and "at
- * most one unnamed instance per context" are one lookup, and so is finding
- * a OneInst context's instance. The XArray holds the reference that term
- * drops.
+ * A live instance is published in four places at once, under
+ * jet_global_lock: the XArray (by id), the name hash, the per-user counts
+ * and the per-namespace counts. The name hash holds a named instance under
+ * its IPC namespace and name, and an unnamed one under its owner context, so
+ * both "names are unique in a namespace" and "at most one unnamed instance
+ * per context" are one lookup, and so is finding a OneInst context's
+ * instance. The XArray holds the reference that term drops.
+ *
+ * Namespaces (SPEC section 8): an instance lives in the IPC namespace of the
+ * process that created it, and only callers in that namespace find it, by
+ * handle, by name or in a listing. The instance holds a reference on the
+ * user namespace that owns its IPC namespace, in which capabilities over
+ * the instance are checked, and one on the IPC namespace itself, so that
+ * the namespace (whose address is the instance's identity) cannot be freed
+ * and its address reused by a new namespace while the instance lives, even
+ * when the owner's /dev/jet file outlives every process of the namespace.
  *
  * inst->owner is written under both inst->mutex and jet_global_lock (at
  * publish and at term), so the name hash may read it under the latter.
@@ -16,11 +25,15 @@
 #include <linux/cred.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
 #include <linux/pid.h>
+#include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "jet.h"
 
@@ -34,7 +47,39 @@ static u32 jet_next_id;				/* under the XArray's lock */
 /* under jet_global_lock */
 static DEFINE_HASHTABLE(jet_names, JET_NAME_HASH_BITS);
 static DEFINE_XARRAY(jet_user_counts);		/* euid -> xa_mk_value(n) */
+static DEFINE_XARRAY(jet_ns_counts);		/* ns inum -> xa_mk_value(n) */
 static unsigned int jet_ninstances;
+
+/* The caller's IPC namespace: valid while the caller runs. */
+static struct ipc_namespace *jet_current_ns(void)
+{
+	return current->nsproxy->ipc_ns;
+}
+
+/*
+ * Drop an instance's reference on its IPC namespace. 6.1 does not export
+ * put_ipc_ns(); the namespace's own operations (what setns() and
+ * /proc/PID/ns/ipc use) do the same put.
+ */
+static void jet_ipc_ns_put(struct ipc_namespace *ns)
+{
+#if defined(JET_HAVE_PUT_IPC_NS)
+	put_ipc_ns(ns);
+#elif IS_ENABLED(CONFIG_IPC_NS)
+	ns->ns.ops->put(&ns->ns);
+#endif
+}
+
+bool jet_instance_visible(const struct jet_instance *inst)
+{
+	return inst->ipc_ns == jet_current_ns();
+}
+
+/* cap over inst: in the user namespace owning its IPC namespace */
+bool jet_instance_capable(const struct jet_instance *inst, int cap)
+{
+	return ns_capable(inst->user_ns, cap);
+}
 
 static void jet_instance_release(struct kref *ref)
 {
@@ -44,6 +89,8 @@ static void jet_instance_release(struct kref *ref)
 	WARN_ON(!list_empty(&inst->dbs) || !list_empty(&inst->logs));
 	mutex_destroy(&inst->mutex);
 	put_pid(inst->owner_pid);
+	put_user_ns(inst->user_ns);
+	jet_ipc_ns_put(inst->ipc_ns);
 	kfree(inst->display_name);
 	kfree(inst->name);
 	kfree(inst);
@@ -54,6 +101,7 @@ void jet_instance_put(struct jet_instance *inst)
 	kref_put(&inst->ref, jet_instance_release);
 }
 
+/* The instance id of the caller's namespace, with a ref; or NULL. */
 struct jet_instance *jet_instance_get(u32 id)
 {
 	struct jet_instance *inst;
@@ -61,43 +109,53 @@ struct jet_instance *jet_instance_get(u32 id)
 	/* The XArray's reference keeps what it holds alive under its lock. */
 	xa_lock(&jet_instances);
 	inst = xa_load(&jet_instances, id);
-	if (inst && !kref_get_unless_zero(&inst->ref))
+	if (inst && (!jet_instance_visible(inst) ||
+		     !kref_get_unless_zero(&inst->ref)))
 		inst = NULL;
 	xa_unlock(&jet_instances);
 	return inst;
 }
 
-/* The first live instance with an id >= *index, with a ref; or NULL. */
+/*
+ * The first live instance of the caller's namespace with an id >= *index,
+ * with a ref; or NULL.
+ */
 struct jet_instance *jet_instance_next(unsigned long *index)
 {
 	struct jet_instance *inst;
 
 	xa_lock(&jet_instances);
-	inst = xa_find(&jet_instances, index, U32_MAX, XA_PRESENT);
-	if (inst)
-		kref_get(&inst->ref);
+	xa_for_each_start(&jet_instances, *index, inst, *index) {
+		if (jet_instance_visible(inst)) {
+			kref_get(&inst->ref);
+			break;
+		}
+	}
 	xa_unlock(&jet_instances);
 	return inst;
 }
 
-static u32 jet_name_key(const struct jet_ctx *ctx, const char *name)
+static u32 jet_name_key(const struct jet_ctx *ctx,
+			const struct ipc_namespace *ns, const char *name)
 {
 	if (name)
-		return full_name_hash(NULL, name, strlen(name));
+		return full_name_hash(ns, name, strlen(name));
 	return hash_ptr(ctx, 32);
 }
 
 /* under jet_global_lock */
 static struct jet_instance *jet_name_find(const struct jet_ctx *ctx,
+					  const struct ipc_namespace *ns,
 					  const char *name)
 {
 	struct jet_instance *inst;
 
 	hash_for_each_possible(jet_names, inst, name_node,
-			       jet_name_key(ctx, name)) {
+			       jet_name_key(ctx, ns, name)) {
 		if (!name && !inst->name && inst->owner == ctx)
 			return inst;
-		if (name && inst->name && !strcmp(inst->name, name))
+		if (name && inst->name && inst->ipc_ns == ns &&
+		    !strcmp(inst->name, name))
 			return inst;
 	}
 	return NULL;
@@ -109,62 +167,57 @@ static struct jet_instance *jet_instance_get_unnamed(struct jet_ctx *ctx)
 	struct jet_instance *inst;
 
 	mutex_lock(&jet_global_lock);
-	inst = jet_name_find(ctx, NULL);
+	inst = jet_name_find(ctx, NULL, NULL);
 	if (inst)
 		kref_get(&inst->ref);
 	mutex_unlock(&jet_global_lock);
 	return inst;
 }
 
-/* under jet_global_lock */
-static unsigned long jet_user_count(kuid_t uid)
+/* the per-namespace counts' key */
+static unsigned long jet_ns_key(const struct ipc_namespace *ns)
 {
-	void *entry = xa_load(&jet_user_counts, __kuid_val(uid));
-
-	return entry ? xa_to_value(entry) : 0;
-}
-
-/* under jet_global_lock; only raising a count can fail (-ENOMEM) */
-static int jet_user_count_set(kuid_t uid, unsigned long count)
-{
-	unsigned long index = __kuid_val(uid);
-
-	if (!count) {
-		xa_erase(&jet_user_counts, index);
-		return 0;
-	}
-	return xa_err(xa_store(&jet_user_counts, index, xa_mk_value(count),
-			       GFP_KERNEL));
+	return ns->ns.inum;
 }
 
 /* Check the name and the limits, then make inst findable by all. */
 static int jet_instance_publish(struct jet_ctx *ctx, struct jet_instance *inst)
 {
-	unsigned long users;
+	unsigned long users, in_ns, ns_key = jet_ns_key(inst->ipc_ns);
+	unsigned long uid = __kuid_val(inst->owner_euid);
 	void *old;
 	int err;
 
 	mutex_lock(&jet_global_lock);
-	users = jet_user_count(inst->owner_euid);
-	if (jet_name_find(ctx, inst->name))
+	users = jet_count_get(&jet_user_counts, uid);
+	in_ns = jet_count_get(&jet_ns_counts, ns_key);
+	if (jet_name_find(ctx, inst->ipc_ns, inst->name))
 		err = -ENOTUNIQ;
-	else if (jet_ninstances >= READ_ONCE(jet_max_instances))
+	else if (jet_ninstances >= READ_ONCE(jet_max_instances) ||
+		 in_ns >= READ_ONCE(jet_max_instances_per_ns))
 		err = -ENOSPC;
 	else if (users >= READ_ONCE(jet_max_instances_per_user))
 		err = -EDQUOT;
 	else
-		err = jet_user_count_set(inst->owner_euid, users + 1);
+		err = jet_count_set(&jet_user_counts, uid, users + 1);
+	if (!err) {
+		err = jet_count_set(&jet_ns_counts, ns_key, in_ns + 1);
+		if (err)
+			jet_count_set(&jet_user_counts, uid, users);
+	}
 	if (err)
 		goto out;
 
 	/* replaces the entry jet_instance_add() reserved: no allocation */
 	old = xa_store(&jet_instances, inst->id, inst, GFP_KERNEL);
 	if (xa_is_err(old)) {
-		jet_user_count_set(inst->owner_euid, users);
+		jet_count_set(&jet_user_counts, uid, users);
+		jet_count_set(&jet_ns_counts, ns_key, in_ns);
 		err = xa_err(old);
 		goto out;
 	}
-	hash_add(jet_names, &inst->name_node, jet_name_key(ctx, inst->name));
+	hash_add(jet_names, &inst->name_node,
+		 jet_name_key(ctx, inst->ipc_ns, inst->name));
 	jet_ninstances++;
 out:
 	mutex_unlock(&jet_global_lock);
@@ -174,12 +227,16 @@ out:
 /* under inst->mutex: nobody finds inst any more */
 static void jet_instance_unpublish(struct jet_instance *inst)
 {
-	kuid_t uid = inst->owner_euid;
+	unsigned long uid = __kuid_val(inst->owner_euid);
+	unsigned long ns_key = jet_ns_key(inst->ipc_ns);
 
 	mutex_lock(&jet_global_lock);
 	hash_del(&inst->name_node);
 	xa_erase(&jet_instances, inst->id);
-	jet_user_count_set(uid, jet_user_count(uid) - 1);
+	jet_count_set(&jet_user_counts, uid,
+		      jet_count_get(&jet_user_counts, uid) - 1);
+	jet_count_set(&jet_ns_counts, ns_key,
+		      jet_count_get(&jet_ns_counts, ns_key) - 1);
 	jet_ninstances--;
 	inst->owner = NULL;
 	mutex_unlock(&jet_global_lock);
@@ -198,6 +255,8 @@ static struct jet_instance *jet_instance_alloc(struct jet_ctx *ctx)
 	INIT_LIST_HEAD(&inst->ctx_node);
 	inst->owner_euid = current_euid();
 	inst->owner_pid = get_task_pid(current, PIDTYPE_TGID);
+	inst->ipc_ns = get_ipc_ns(jet_current_ns());
+	inst->user_ns = get_user_ns(inst->ipc_ns->user_ns);
 	mutex_init(&inst->mutex);
 	inst->owner = ctx;
 	INIT_LIST_HEAD(&inst->dbs);
@@ -274,7 +333,15 @@ int jet_instance_lock(struct jet_ctx *ctx, u64 handle,
 	if (!inst)
 		return -EINVAL;
 
-	mutex_lock(&inst->mutex);
+	/*
+	 * Nobody sleeps at a user's discretion under inst->mutex (jet.h), so
+	 * this wait is short; killable all the same, as another user's call
+	 * may hold it.
+	 */
+	if (mutex_lock_killable(&inst->mutex)) {
+		jet_instance_put(inst);
+		return -EINTR;
+	}
 	if (inst->terminating) {
 		mutex_unlock(&inst->mutex);
 		jet_instance_put(inst);
@@ -380,6 +447,7 @@ static long jet_init_multiinst(struct jet_ctx *ctx, struct jet_init *arg,
 			       u64 __user *uid)
 {
 	struct jet_instance *inst;
+	u64 id;
 	long err;
 
 	if (arg->flags & JET_INIT_NO_HANDLE)
@@ -391,12 +459,25 @@ static long jet_init_multiinst(struct jet_ctx *ctx, struct jet_init *arg,
 	err = jet_check_owner(ctx, inst);
 	if (!err && inst->initialized)
 		err = -EALREADY;
-	if (!err)
-		err = put_user((u64)inst->id, uid);
-	if (!err)
-		inst->initialized = true;
+	id = inst->id;
 	jet_instance_unlock(inst);
-	return err;
+	if (err)
+		return err;
+
+	/*
+	 * The handle is written with inst->mutex dropped (a fault there may
+	 * last as long as the caller likes, and listings and stops need the
+	 * mutex); ctx->lock, the caller's own, keeps a second init out.
+	 */
+	err = put_user(id, uid);
+	if (err)
+		return err;
+	err = jet_instance_lock(ctx, id, &inst);
+	if (err)
+		return err;
+	inst->initialized = true;
+	jet_instance_unlock(inst);
+	return 0;
 }
 
 long jet_ioc_init(struct jet_ctx *ctx, void *karg, void __user *uarg)
@@ -466,6 +547,8 @@ void jet_instances_exit(void)
 {
 	WARN_ON(!xa_empty(&jet_instances));
 	WARN_ON(!xa_empty(&jet_user_counts));
+	WARN_ON(!xa_empty(&jet_ns_counts));
 	xa_destroy(&jet_instances);
 	xa_destroy(&jet_user_counts);
+	xa_destroy(&jet_ns_counts);
 }

@@ -38,7 +38,7 @@ struct jet_ioctl_op {
 	unsigned int cmd;
 	jet_ioctl_fn fn;
 	u16 size;		/* today's struct */
-	u16 min_size;		/* the first released layout */
+	u16 min_size;		/* the first released layout; 0: size */
 	u16 flags_off;		/* of a __u32 with only flags_mask bits */
 	bool has_flags;
 	bool copies_out;	/* the handler writes its results itself */
@@ -64,7 +64,20 @@ union jet_ioctl_arg {
 	struct jet_open_file open_file;
 	struct jet_lock_range lock_range;
 	struct jet_truncate_event truncate_event;
+	struct jet_roll_request roll_request;
+	struct jet_log_list log_list;
 };
+
+/* A call's argument and the size of the caller's struct. */
+struct jet_ioctl_call {
+	union jet_ioctl_arg arg;
+	size_t usize;
+};
+
+size_t jet_ioctl_usize(const void *karg)
+{
+	return container_of(karg, struct jet_ioctl_call, arg)->usize;
+}
 
 /*
  * A row: the command, its handler and argument, then any of the below.
@@ -75,7 +88,6 @@ union jet_ioctl_arg {
 		.cmd = (_cmd),					\
 		.fn = (_fn),					\
 		.size = sizeof(_type),				\
-		.min_size = sizeof(_type),			\
 		__VA_ARGS__					\
 	}
 
@@ -121,9 +133,11 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	/* -ENOBUFS writes the size back */
 	JET_OP(JET_IOC_LIST_INSTANCES, jet_ioc_list_instances,
 	       struct jet_list,
-	       JET_ZERO(JET_FIELD(struct jet_list, padding),
-			JET_FIELD(struct jet_list, count),
-			JET_FIELD(struct jet_list, size)),
+	       JET_MIN_SIZE(struct jet_list, flags),
+	       JET_ZERO(JET_FIELD(struct jet_list, count),
+			JET_FIELD(struct jet_list, size),
+			JET_FIELD(struct jet_list, next)),
+	       JET_FLAGS(struct jet_list, JET_LIST_PAGED),
 	       JET_COPIES_OUT),
 	JET_OP(JET_IOC_ATTACH_DB, jet_ioc_attach_db, struct jet_attach,
 	       JET_FLAGS(struct jet_attach, 0)),
@@ -182,6 +196,18 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	JET_OP(JET_IOC_STOP_SERVICE, jet_ioc_stop_service,
 	       struct jet_instance_op,
 	       JET_FLAGS(struct jet_instance_op, JET_OP_LEGACY)),
+	/* the log roll (logs.c, events.c); each writes its results itself */
+	JET_OP(JET_IOC_GET_ROLL_REQUEST, jet_ioc_get_roll_request,
+	       struct jet_roll_request,
+	       JET_COPIES_OUT),
+	JET_OP(JET_IOC_LOG_LIST, jet_ioc_log_list, struct jet_log_list,
+	       JET_ZERO(JET_FIELD(struct jet_log_list, size),
+			JET_FIELD(struct jet_log_list, status),
+			{ offsetof(struct jet_log_list, gen_low),
+			  offsetofend(struct jet_log_list, roll_above) -
+			  offsetof(struct jet_log_list, gen_low) }),
+	       JET_FLAGS(struct jet_log_list, JET_LOGS_FLAGS),
+	       JET_COPIES_OUT),
 	/* cache.c */
 	JET_OP(JET_IOC_SET_BACKUP_CACHE, jet_ioc_set_backup_cache,
 	       struct jet_instance_op,
@@ -239,28 +265,29 @@ long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct jet_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	const struct jet_ioctl_op *op;
-	union jet_ioctl_arg karg;
+	struct jet_ioctl_call call;
 	size_t usize = _IOC_SIZE(cmd);
 	long ret;
 
 	op = jet_ioctl_find(cmd);
 	if (!op)
 		return -ENOTTY;
-	if (usize < op->min_size)
+	if (usize < (op->min_size ?: op->size))
 		return -EINVAL;
 
 	/* handlers and copy-outs never see stale stack */
-	memset(&karg, 0, sizeof(karg));
-	ret = jet_ioctl_arg_in(op, &karg, uarg, usize);
+	memset(&call, 0, sizeof(call));
+	call.usize = usize;
+	ret = jet_ioctl_arg_in(op, &call.arg, uarg, usize);
 	if (ret)
 		return ret;
 
-	ret = op->fn(ctx, &karg, uarg);
+	ret = op->fn(ctx, &call.arg, uarg);
 	if (ret < 0)
 		return ret;
 
 	if ((_IOC_DIR(op->cmd) & _IOC_READ) && !op->copies_out &&
-	    copy_to_user(uarg, &karg, min_t(size_t, usize, op->size)))
+	    copy_to_user(uarg, &call.arg, min_t(size_t, usize, op->size)))
 		return -EFAULT;
 	return ret;
 }

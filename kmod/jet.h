@@ -14,8 +14,25 @@
  * Lock order (outermost first):
  *  ctx->lock  ->  inst->mutex  ->  jet_global_lock  ->  inst->gate_lock
  *  ctx->events_lock and the XArray's own lock are innermost.
- * No lock is held across copy_to_user/copy_from_user except inst->mutex and
- * ctx->lock (both sleeping locks); never hold gate_lock across a user copy.
+ *  b->copy_mutex (delivered ranges, logs.c) is taken alone by readers and
+ *  under inst->mutex by TruncateLog; nothing is taken under it.
+ *
+ * The rule (SPEC section 8): nothing that sleeps for as long as a user
+ * decides runs under a lock that another user's call, a listing or a stop
+ * needs. That is: no copy_to_user/copy_from_user/put_user/get_user/
+ * strncpy_from_user, no fget/dentry_open/read of a user's file, under
+ * inst->mutex, jet_global_lock, b->copy_mutex or gate_lock. Copies go
+ * through a kernel buffer before the lock or after it. Only ctx->lock,
+ * which only the context's own calls take, may be held across a user copy.
+ * Waits for inst->mutex are killable (jet_instance_lock()), since another
+ * user's call may hold it.
+ *
+ * The log roll's wait (logs.c) holds no lock at all: the agent's call
+ * drops ctx->lock and inst->mutex, keeps its reference to the backup, and
+ * sleeps on inst->gate_wq until inst->log_generation passes the generation
+ * it asked above or b->err is set, so a stop, a listing, a term and the
+ * owner's ADD_LOG all run while it waits; it takes inst->mutex again to
+ * look at the result.
  */
 #ifndef _JET_H
 #define _JET_H
@@ -61,6 +78,9 @@ struct jet_instance {
 	struct list_head ctx_node;	/* owner->instances */
 	kuid_t owner_euid;		/* effective uid of the creator */
 	struct pid *owner_pid;		/* tgid of the creator */
+	/* the creator's IPC namespace (a reference where the kernel allows) */
+	struct ipc_namespace *ipc_ns;
+	struct user_namespace *user_ns;	/* owns ipc_ns; holds a ref */
 
 	struct mutex mutex;		/* everything below up to gate_lock */
 	/* NULL once terminating; written under mutex and jet_global_lock */
@@ -71,6 +91,12 @@ struct jet_instance {
 	unsigned int ndbs;
 	struct list_head logs;		/* jet_regfile, generation order */
 	unsigned int nlogs;
+	size_t path_bytes;		/* of its databases and logs */
+	/*
+	 * The newest generation ever registered (logs.c): WRITE_ONCE under
+	 * mutex, READ_ONCE by the roll's wait. Registrations must go above it.
+	 */
+	u64 log_generation;
 	u64 checkpoint;
 	bool full_backup_done;		/* a normal end of a full backup */
 	u64 last_backup_generation;	/* newest log copied by a backup */
@@ -108,13 +134,20 @@ struct jet_regfile {
 	char *path;
 	struct file *file;		/* the kernel's own reference */
 	u64 generation;			/* logs only */
+	/* the user the file counts against while file is set (files.c) */
+	kuid_t charged;
 };
 
 /* ---- backup (backup.c, bfile.c, stop.c) ---- */
 
+struct jet_ranges;			/* logs.c: delivered byte ranges */
+
 struct jet_copy_entry {
 	struct jet_regfile *log;	/* holds a ref */
-	bool copied;			/* read to its end */
+	/* under the backup's copy_mutex */
+	loff_t size;			/* fixed at its first open; -1 before */
+	bool copied;			/* every byte of [0, size) delivered */
+	struct jet_ranges *delivered;	/* what was, until copied */
 };
 
 struct jet_backup {
@@ -130,15 +163,23 @@ struct jet_backup {
 	bool log_info_done;		/* GetLogInfo was called */
 	bool ended;
 	u64 checkpoint_at_begin;
-	struct jet_copy_entry *copy_set;	/* NULL until computed */
+	/* the log roll (logs.c) */
+	bool roll_asked;		/* roll_above and roll_deadline are set */
+	bool roll_queued;		/* a request went to the owner */
+	u64 roll_above;			/* newest generation when it was asked */
+	unsigned long roll_deadline;	/* jiffies */
+	/* the copy set, fixed with log_info_done once the roll is done */
+	struct jet_copy_entry *copy_set;
 	unsigned int copy_count;
+	struct mutex copy_mutex;	/* the entries' delivery state */
 	atomic_t open_files;
 	atomic64_t bytes_read;
 
 	/*
 	 * 0 while running; else the negative errno every backup read and call
-	 * now fails with: -ECANCELED (stopped), -ECONNABORTED (service
-	 * stopped), -ESRCH (ended). Written under inst->mutex and
+	 * now fails with: -ECANCELED (stopped, or the roll timed out),
+	 * -ECONNABORTED (service stopped), -ERANGE (a source shrank below its
+	 * size at open), -ESRCH (ended). Written under inst->mutex and
 	 * inst->gate_lock, followed by a wake-up of inst->gate_wq; read with
 	 * READ_ONCE.
 	 */
@@ -151,6 +192,7 @@ struct jet_bfile {
 	loff_t size;			/* fixed at open */
 	int kind;			/* JET_FILE_* */
 	int copy_index;			/* logs: index in copy_set; else -1 */
+	u64 id;				/* JET_FILE_IOC_ID: unique, never 0 */
 	struct jet_cache cache;		/* what the source's cache held */
 };
 
@@ -160,6 +202,16 @@ struct jet_bfile {
 extern struct mutex jet_global_lock;
 extern unsigned int jet_max_instances;
 extern unsigned int jet_max_instances_per_user;
+/* ---- limits (main.c; SPEC section 8) ---- */
+extern unsigned int jet_max_instances_per_ns;
+extern unsigned int jet_max_databases;		/* per instance */
+extern unsigned int jet_max_logs;		/* per instance */
+extern unsigned int jet_max_path_bytes;		/* per instance */
+extern unsigned int jet_max_locks;		/* per instance */
+
+/* util.c: counts in an XArray, under the caller's lock */
+unsigned long jet_count_get(struct xarray *xa, unsigned long index);
+int jet_count_set(struct xarray *xa, unsigned long index, unsigned long count);
 
 /* util.c: copy a NUL-terminated user string of at most max bytes (no NUL).
  * 0 with *out = NULL for a zero pointer; -EFAULT; -ENAMETOOLONG; -ENOMEM.
@@ -172,9 +224,19 @@ void jet_ctx_free(struct jet_ctx *ctx);
 
 /* ioctl.c: the one door for every /dev/jet ioctl */
 long jet_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+/*
+ * In a handler: the size of the caller's struct, which a handler that
+ * writes its results itself must not write beyond (older programs).
+ */
+size_t jet_ioctl_usize(const void *karg);
 
 /* instance.c */
-struct jet_instance *jet_instance_get(u32 id);	/* with a ref, or NULL */
+/* in the caller's IPC namespace, with a ref, or NULL */
+struct jet_instance *jet_instance_get(u32 id);
+/* is inst in the caller's IPC namespace? */
+bool jet_instance_visible(const struct jet_instance *inst);
+/* has the caller cap in the user namespace owning inst's namespace? */
+bool jet_instance_capable(const struct jet_instance *inst, int cap);
 /* the next instance at or after *index, with a ref; NULL at the end */
 struct jet_instance *jet_instance_next(unsigned long *index);
 /* module exit: every context is closed by now */
@@ -199,9 +261,28 @@ struct jet_regfile *jet_find_log(struct jet_instance *inst, const char *path);
 void jet_regfile_put(struct jet_regfile *rf);
 /* term: drop databases, logs and range locks, waking lock waiters */
 void jet_files_release(struct jet_instance *inst);
+/* module exit */
+void jet_files_exit(void);
 
 /* backup.c */
 void jet_backup_put(struct jet_backup *b);
+/*
+ * The caller's own backup of handle, with a reference and its instance's
+ * mutex held (ctx->lock is not kept): 0, or -EINVAL/-ESHUTDOWN for a bad
+ * handle, -EBUSY if another context's backup runs, -ESRCH if none.
+ * jet_backup_unget() unlocks and puts.
+ */
+int jet_backup_get(struct jet_ctx *ctx, u64 handle, struct jet_backup **out);
+void jet_backup_unget(struct jet_backup *b);
+/* the name lists' kernel buffer: sized first (buf NULL), then filled */
+struct jet_names {
+	char *buf;
+	size_t size;
+};
+
+void jet_names_add(struct jet_names *nm, const char *name);
+/* under inst->mutex: end the list (its extra NUL) */
+void jet_names_end(struct jet_names *nm);
 /* context close: end every backup ctx began as an abort */
 void jet_backups_release_ctx(struct jet_ctx *ctx);
 /* term, under inst->mutex: stop the running backup and detach it */
@@ -223,15 +304,33 @@ void jet_gate_leave(struct jet_bfile *bf, struct jet_range *rd,
 __poll_t jet_gate_poll(struct jet_bfile *bf, loff_t pos,
 		       unsigned long *recheck);
 
+/* logs.c: the log phase (the roll, the copy set, truncation) */
+extern unsigned int jet_roll_timeout_ms;
+/* under inst->mutex, after ADD_LOG registered generation: wake the roll */
+void jet_log_registered(struct jet_instance *inst, u64 generation);
+/* under inst->mutex, as b ends or leaves its instance: drop its request */
+void jet_roll_withdraw(struct jet_backup *b);
+void jet_copy_set_free(struct jet_backup *b);
+/* under inst->mutex: a backup file opens log index; its size at open */
+int jet_log_open(struct jet_backup *b, int index, loff_t *size);
+/* a backup read delivered [pos, pos + len) of log index to the agent */
+void jet_log_delivered(struct jet_backup *b, int index, loff_t pos,
+		       size_t len);
+
 /* events.c */
 int jet_event_queue(struct jet_ctx *owner, u32 inst_id, u64 first, u64 last);
+/* queue (or raise) instance inst_id's roll request: 0 or -ENOMEM */
+int jet_roll_request_queue(struct jet_ctx *owner, u32 inst_id, u64 above);
+/* drop inst_id's queued roll request if its gen_above is < below */
+void jet_roll_request_remove(struct jet_ctx *owner, u32 inst_id, u64 below);
 __poll_t jet_events_poll(struct jet_ctx *ctx, struct file *file,
 			 poll_table *wait);
 void jet_events_release(struct jet_ctx *ctx);
 
-/* bfile.c: a new backup file descriptor (not yet installed) */
+/* bfile.c: a new backup file descriptor of size bytes (not yet installed) */
 struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
-			      int kind, int copy_index, int flags);
+			      int kind, int copy_index, loff_t size,
+			      int flags);
 
 /*
  * ioctl handlers. karg is the kernel copy of the argument, already checked
@@ -265,16 +364,20 @@ long jet_ioc_pause_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 /* events.c */
 long jet_ioc_get_truncate_event(struct jet_ctx *ctx, void *karg,
 				void __user *uarg);
+long jet_ioc_get_roll_request(struct jet_ctx *ctx, void *karg,
+			      void __user *uarg);
 /* backup.c */
 long jet_ioc_begin_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_get_attach_info(struct jet_ctx *ctx, void *karg,
 			     void __user *uarg);
 long jet_ioc_open_file(struct jet_ctx *ctx, void *karg, void __user *uarg);
+long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
+/* logs.c */
 long jet_ioc_get_log_info(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_get_truncate_log_info(struct jet_ctx *ctx, void *karg,
 				   void __user *uarg);
+long jet_ioc_log_list(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg);
-long jet_ioc_end_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 /* cache.c */
 long jet_ioc_set_backup_cache(struct jet_ctx *ctx, void *karg,
 			      void __user *uarg);

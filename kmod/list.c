@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What anyone may learn: the module's features, one instance's
- * state, and the list of every instance on the system.
+ * state, and the list of every instance of the caller's IPC namespace.
  */
 #include <linux/cred.h>
 #include <linux/minmax.h>
@@ -18,7 +18,8 @@
 #define JET_FEATURES	(JET_FEATURE_INSTANCES | JET_FEATURE_BACKUP |	\
 			 JET_FEATURE_STOP | JET_FEATURE_SPLICE |	\
 			 JET_FEATURE_RANGE_LOCKS | JET_FEATURE_THROTTLE | \
-			 JET_FEATURE_PAUSE | JET_FEATURE_TRUNCATE_EVENTS)
+			 JET_FEATURE_PAUSE | JET_FEATURE_TRUNCATE_EVENTS | \
+			 JET_FEATURE_LIST_PAGED)
 
 /* The listing's kernel buffer grows in steps from this size. */
 #define JET_LIST_MIN_ALLOC	4096
@@ -116,7 +117,9 @@ long jet_ioc_get_state(struct jet_ctx *ctx, void *karg, void __user *uarg)
 /*
  * The records of a listing, built in kernel memory so that no instance is
  * locked while userspace memory is written. Once the records outgrow the
- * caller's buffer, only their size is counted.
+ * caller's buffer, only their size is counted; a paged listing stops
+ * there instead. Either way the kernel never holds more than the caller's
+ * buf_size, whatever other users' instances hold.
  */
 struct jet_list_buf {
 	char *data;
@@ -124,6 +127,9 @@ struct jet_list_buf {
 	u64 size;		/* bytes of every record so far */
 	u32 count;
 	u32 limit;		/* the caller's buf_size */
+	bool paged;
+	bool full;		/* paged: the page is full */
+	u64 next;		/* paged: the first id left out */
 };
 
 static size_t jet_str_size(const char *s)
@@ -179,6 +185,13 @@ static int jet_list_add(struct jet_ctx *ctx, struct jet_instance *inst,
 		dbs_size += strlen(db->path) + 1;
 	rsize = ALIGN(sizeof(*rec) + name_size + display_size + dbs_size, 8);
 
+	if (lb->paged && lb->size + rsize > lb->limit) {
+		lb->full = true;
+		lb->next = inst->id;
+		if (!lb->count)
+			lb->size = rsize;	/* what the first one needs */
+		return 0;
+	}
 	lb->count++;
 	if (lb->size + rsize > lb->limit) {
 		lb->size += rsize;
@@ -207,11 +220,11 @@ static int jet_list_add(struct jet_ctx *ctx, struct jet_instance *inst,
 }
 
 static int jet_list_copy_out(struct jet_list *arg, struct jet_list __user *ul,
-			     struct jet_list_buf *lb)
+			     size_t usize, struct jet_list_buf *lb)
 {
 	if (lb->size > U32_MAX)
 		return -EOVERFLOW;
-	if (lb->size > arg->buf_size) {
+	if (lb->size > arg->buf_size || (lb->full && !lb->count)) {
 		if (put_user((u32)lb->size, &ul->size))
 			return -EFAULT;
 		return -ENOBUFS;
@@ -220,7 +233,9 @@ static int jet_list_copy_out(struct jet_list *arg, struct jet_list __user *ul,
 		return -EFAULT;
 	arg->count = lb->count;
 	arg->size = lb->size;
-	if (copy_to_user(ul, arg, sizeof(*arg)))
+	arg->next = lb->next;
+	/* only what the caller's struct has room for (ioctl.c) */
+	if (copy_to_user(ul, arg, min_t(size_t, usize, sizeof(*arg))))
 		return -EFAULT;
 	return 0;
 }
@@ -229,13 +244,25 @@ long jet_ioc_list_instances(struct jet_ctx *ctx, void *karg,
 			    void __user *uarg)
 {
 	struct jet_list *arg = karg;
-	struct jet_list_buf lb = { .limit = arg->buf_size };
+	struct jet_list_buf lb = {
+		.limit = arg->buf_size,
+		.paged = arg->flags & JET_LIST_PAGED,
+	};
 	struct jet_instance *inst;
 	unsigned long id = 0;
 	int err = 0;
 
-	while (!err && (inst = jet_instance_next(&id))) {
-		mutex_lock(&inst->mutex);
+	/* ids are u32; start means nothing to an unpaged listing */
+	if (arg->start > U32_MAX || (arg->start && !lb.paged))
+		return -EINVAL;
+	id = arg->start;
+	while (!err && !lb.full && (inst = jet_instance_next(&id))) {
+		/* short (jet.h), but another user's call may hold it */
+		if (mutex_lock_killable(&inst->mutex)) {
+			jet_instance_put(inst);
+			err = -EINTR;
+			break;
+		}
 		if (!inst->terminating)
 			err = jet_list_add(ctx, inst, &lb);
 		jet_instance_unlock(inst);
@@ -243,7 +270,7 @@ long jet_ioc_list_instances(struct jet_ctx *ctx, void *karg,
 		cond_resched();
 	}
 	if (!err)
-		err = jet_list_copy_out(arg, uarg, &lb);
+		err = jet_list_copy_out(arg, uarg, jet_ioctl_usize(karg), &lb);
 	kvfree(lb.data);
 	return err;
 }

@@ -15,15 +15,45 @@
 /* names, per-user counts and the instance total; see jet.h for its place */
 DEFINE_MUTEX(jet_global_lock);
 
-unsigned int jet_max_instances = 1024;
+/*
+ * Limits (SPEC section 8; jet(4) says why each default). A user at all of
+ * them leaves room for others: 16 users fill one namespace, four
+ * namespaces the system.
+ */
+unsigned int jet_max_instances = 4096;
 module_param_named(max_instances, jet_max_instances, uint, 0644);
-MODULE_PARM_DESC(max_instances, "Most instances on the system (default 1024)");
+MODULE_PARM_DESC(max_instances, "Most instances on the system (default 4096)");
 
-unsigned int jet_max_instances_per_user = 256;
+unsigned int jet_max_instances_per_ns = 1024;
+module_param_named(max_instances_per_ns, jet_max_instances_per_ns, uint, 0644);
+MODULE_PARM_DESC(max_instances_per_ns,
+		 "Most instances in one IPC namespace (default 1024)");
+
+unsigned int jet_max_instances_per_user = 64;
 module_param_named(max_instances_per_user, jet_max_instances_per_user, uint,
 		   0644);
 MODULE_PARM_DESC(max_instances_per_user,
-		 "Most instances one effective uid may own (default 256)");
+		 "Most instances one effective uid may own (default 64)");
+
+unsigned int jet_max_databases = 64;
+module_param_named(max_databases, jet_max_databases, uint, 0644);
+MODULE_PARM_DESC(max_databases,
+		 "Most databases attached to one instance (default 64)");
+
+unsigned int jet_max_logs = 1024;
+module_param_named(max_logs, jet_max_logs, uint, 0644);
+MODULE_PARM_DESC(max_logs,
+		 "Most log generations registered with one instance (default 1024)");
+
+unsigned int jet_max_path_bytes = 256 * 1024;
+module_param_named(max_path_bytes, jet_max_path_bytes, uint, 0644);
+MODULE_PARM_DESC(max_path_bytes,
+		 "Most bytes of database and log paths per instance (default 262144)");
+
+unsigned int jet_max_locks = 1024;
+module_param_named(max_locks, jet_max_locks, uint, 0644);
+MODULE_PARM_DESC(max_locks,
+		 "Most write-range locks one instance holds (default 1024)");
 
 static int jet_open(struct inode *inode, struct file *file)
 {
@@ -86,6 +116,7 @@ static void __exit jet_exit(void)
 {
 	misc_deregister(&jet_misc);
 	jet_instances_exit();
+	jet_files_exit();
 }
 
 module_init(jet_init);

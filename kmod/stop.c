@@ -76,12 +76,15 @@ static int jet_stop_lock(struct jet_ctx *ctx, struct jet_instance_op *op,
 	}
 }
 
-/* The owner's context, or an administrator. */
+/*
+ * The owner's context, or an administrator of the instance's namespace
+ * (never one of a user namespace the caller made for itself).
+ */
 static int jet_stop_allowed(struct jet_ctx *ctx, struct jet_instance *inst)
 {
 	if (!jet_check_owner(ctx, inst))
 		return 0;
-	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+	return jet_instance_capable(inst, CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)

@@ -44,3 +44,22 @@ int jet_strndup_user(u64 uptr, size_t max, char **out)
 	kfree(buf);
 	return *out ? 0 : -ENOMEM;
 }
+
+/* A count in an XArray of xa_mk_value()s, under the caller's lock. */
+unsigned long jet_count_get(struct xarray *xa, unsigned long index)
+{
+	void *entry = xa_load(xa, index);
+
+	return entry ? xa_to_value(entry) : 0;
+}
+
+/* Only raising a count can fail (-ENOMEM); 0 erases the entry. */
+int jet_count_set(struct xarray *xa, unsigned long index, unsigned long count)
+{
+	if (!count) {
+		xa_erase(xa, index);
+		return 0;
+	}
+	return xa_err(xa_store(xa, index, xa_mk_value(count),
+			       GFP_KERNEL_ACCOUNT));
+}

@@ -2,10 +2,12 @@
 /*
  * backup.c - the backup agent's calls.
  *
- * A backup file handle is the descriptor JET_IOC_OPEN_FILE returned. libjet
- * remembers which instance each handle it opened was opened for, so Read and
- * Close refuse a handle that is not a backup file of that instance (an fd
- * the application owns must never be read or closed by mistake).
+ * A backup file handle is the descriptor JET_IOC_OPEN_FILE returned;
+ * handles.c keeps what libjet knows of each (its instance, its own
+ * duplicate, the kernel's id), so Read and Close never touch a descriptor
+ * that is not that backup file. The log lists go through JET_IOC_LOG_LIST,
+ * which rolls the log; a process that owns the instance it backs up rolls
+ * it with its roll callback (roll.c) between two calls.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,74 +25,6 @@ _Static_assert(JET_bitBackupIncremental == JET_BACKUP_INCREMENTAL &&
 	       JET_bitBackupTruncateDone == JET_END_TRUNCATE_DONE,
 	       "backup grbits");
 
-/* ---- the handle table, indexed by fd ---- */
-
-struct jet_bfile_slot {
-	JET_INSTANCE instance;
-	bool used;
-};
-
-static pthread_mutex_t jet_bf_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct jet_bfile_slot *jet_bf;	/* under jet_bf_lock */
-static size_t jet_bf_count;
-
-static JET_ERR jet_bf_add(int fd, JET_INSTANCE instance)
-{
-	JET_ERR err = JET_errSuccess;
-	struct jet_bfile_slot *n;
-	size_t count, i;
-
-	pthread_mutex_lock(&jet_bf_lock);
-	if ((size_t)fd >= jet_bf_count) {
-		count = jet_bf_count ? jet_bf_count : 64;
-		while (count <= (size_t)fd)
-			count *= 2;
-		n = realloc(jet_bf, count * sizeof(*n));
-		if (!n) {
-			err = JET_errOutOfMemory;
-			goto out;
-		}
-		for (i = jet_bf_count; i < count; i++)
-			n[i] = (struct jet_bfile_slot){ 0, false };
-		jet_bf = n;
-		jet_bf_count = count;
-	}
-	jet_bf[fd].instance = instance;
-	jet_bf[fd].used = true;
-out:
-	pthread_mutex_unlock(&jet_bf_lock);
-	return err;
-}
-
-/* the handle as an fd, if libjet opened it for this instance */
-static JET_ERR jet_bf_check(JET_INSTANCE instance, JET_HANDLE hf, int *pfd)
-{
-	bool ok;
-
-	if (hf > INT_MAX)
-		return JET_errInvalidParameter;
-	pthread_mutex_lock(&jet_bf_lock);
-	ok = hf < jet_bf_count && jet_bf[hf].used &&
-	     jet_bf[hf].instance == instance;
-	pthread_mutex_unlock(&jet_bf_lock);
-	*pfd = (int)hf;
-	return ok ? JET_errSuccess : JET_errInvalidParameter;
-}
-
-/* forget it, unless another thread closed it first: false then */
-static bool jet_bf_remove(int fd, JET_INSTANCE instance)
-{
-	bool ok;
-
-	pthread_mutex_lock(&jet_bf_lock);
-	ok = (size_t)fd < jet_bf_count && jet_bf[fd].used &&
-	     jet_bf[fd].instance == instance;
-	if (ok)
-		jet_bf[fd].used = false;
-	pthread_mutex_unlock(&jet_bf_lock);
-	return ok;
-}
-
 /* ---- the calls ---- */
 
 JET_ERR JetBeginExternalBackupInstance(JET_INSTANCE instance, JET_GRBIT grbit)
@@ -105,7 +39,7 @@ JET_ERR JetBeginExternalBackupInstance(JET_INSTANCE instance, JET_GRBIT grbit)
 	return libjet_ioctl(JET_IOC_BEGIN_BACKUP, &op);
 }
 
-/* GetAttachInfo, GetLogInfo, GetTruncateLogInfo */
+/* GetAttachInfo */
 static JET_ERR jet_name_list(unsigned long cmd, JET_INSTANCE instance,
 			     void *pv, unsigned long cbMax,
 			     unsigned long *pcbActual)
@@ -120,11 +54,12 @@ static JET_ERR jet_name_list(unsigned long cmd, JET_INSTANCE instance,
 
 	if (!pv && cbMax)
 		return JET_errInvalidParameter;
-	if (!pv)
-		nl.buf_size = 0;
 	err = libjet_ioctl(cmd, &nl);
 	if (pcbActual && (!err || err == JET_errBufferTooSmall))
 		*pcbActual = nl.size;
+	/* a NULL buffer of size 0 asks for the size: ESE's ANSI calls */
+	if (!pv && err == JET_errBufferTooSmall)
+		err = JET_errSuccess;
 	return err;
 }
 
@@ -135,19 +70,79 @@ JET_ERR JetGetAttachInfoInstance(JET_INSTANCE instance, void *pv,
 			     pcbActual);
 }
 
+/*
+ * GetLogInfo, GetTruncateLogInfo: the first one rolls the log. When this
+ * process has roll callbacks, it asks not to wait, so that a roll it must
+ * answer itself runs its callback here; then it calls again, waiting for
+ * anyone else's answer.
+ */
+static JET_ERR jet_log_list(JET_INSTANCE instance, __u32 flags, void *pv,
+			    unsigned long cbMax, unsigned long *pcbActual,
+			    struct jet_log_list *out)
+{
+	struct jet_log_list ll;
+	bool ran = false;
+	JET_ERR err;
+
+	if (!pv && cbMax)
+		return JET_errInvalidParameter;
+	if (libjet_roll_callbacks())
+		flags |= JET_LOGS_NO_WAIT;
+	for (;;) {
+		ll = (struct jet_log_list){
+			.instance = instance,
+			.buf = libjet_uptr(pv),
+			.buf_size = cbMax > UINT32_MAX ? UINT32_MAX :
+				    (__u32)cbMax,
+			.flags = flags,
+		};
+		err = libjet_ioctl(JET_IOC_LOG_LIST, &ll);
+		if (err || !(ll.status & JET_LOGS_ROLL_PENDING))
+			break;
+		err = libjet_roll_run((JET_INSTANCE)ll.roll_instance,
+				      (unsigned long)ll.roll_above, &ran);
+		if (err)
+			return err;
+		flags &= ~JET_LOGS_NO_WAIT;
+	}
+	if (pcbActual && (!err || err == JET_errBufferTooSmall))
+		*pcbActual = ll.size;
+	if (out)
+		*out = ll;
+	return err;
+}
+
 JET_ERR JetGetLogInfoInstance(JET_INSTANCE instance, void *pv,
 			      unsigned long cbMax, unsigned long *pcbActual)
 {
-	return jet_name_list(JET_IOC_GET_LOG_INFO, instance, pv, cbMax,
-			     pcbActual);
+	return jet_log_list(instance, 0, pv, cbMax, pcbActual, NULL);
+}
+
+JET_ERR JetGetLogInfoInstance2(JET_INSTANCE instance, void *pv,
+			       unsigned long cbMax, unsigned long *pcbActual,
+			       JET_LOGINFO *pLogInfo)
+{
+	struct jet_log_list ll;
+	JET_ERR err;
+
+	if (pLogInfo && pLogInfo->cbSize != sizeof(*pLogInfo))
+		return JET_errInvalidParameter;
+	err = jet_log_list(instance, 0, pv, cbMax, pcbActual, &ll);
+	if (!err && pLogInfo) {
+		pLogInfo->ulGenLow = (unsigned long)ll.gen_low;
+		pLogInfo->ulGenHigh = (unsigned long)ll.gen_high;
+		/* jet has no log base name (ESE's JET_paramBaseName) */
+		pLogInfo->szBaseName[0] = '\0';
+	}
+	return err;
 }
 
 JET_ERR JetGetTruncateLogInfoInstance(JET_INSTANCE instance, void *pv,
 				      unsigned long cbMax,
 				      unsigned long *pcbActual)
 {
-	return jet_name_list(JET_IOC_GET_TRUNCATE_LOG_INFO, instance, pv,
-			     cbMax, pcbActual);
+	return jet_log_list(instance, JET_LOGS_TRUNCATE_SET, pv, cbMax,
+			    pcbActual, NULL);
 }
 
 JET_ERR JetOpenFileInstance(JET_INSTANCE instance, const char *szFileName,
@@ -170,7 +165,7 @@ JET_ERR JetOpenFileInstance(JET_INSTANCE instance, const char *szFileName,
 		return err;
 	if (of.fd < 0)		/* the kernel broke its word */
 		return JET_errDiskIO;
-	err = jet_bf_add(of.fd, instance);
+	err = libjet_handle_add(of.fd, instance);
 	if (err) {
 		close(of.fd);
 		return err;
@@ -185,55 +180,31 @@ JET_ERR JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile,
 			    void *pv, unsigned long cb,
 			    unsigned long *pcbActual)
 {
+	size_t got = 0;
 	JET_ERR err;
-	ssize_t n;
-	int fd;
 
 	if (pcbActual)
 		*pcbActual = 0;
 	if (!pv && cb)
 		return JET_errInvalidParameter;
-	err = jet_bf_check(instance, hfFile, &fd);
-	if (err)
-		return err;
-	if (cb > SSIZE_MAX)
-		cb = SSIZE_MAX;
-	do {
-		n = read(fd, pv, cb);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return libjet_err_from_errno(errno);
-	if (pcbActual)
-		*pcbActual = (unsigned long)n;
-	return JET_errSuccess;
+	err = libjet_handle_read(instance, hfFile, pv, cb, &got);
+	if (!err && pcbActual)
+		*pcbActual = (unsigned long)got;
+	return err;
 }
 
 JET_ERR JetCloseFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile)
 {
-	struct jet_file_info fi = { 0 };
+	int status = 0;
 	JET_ERR err;
-	int fd, ret;
 
-	err = jet_bf_check(instance, hfFile, &fd);
+	err = libjet_handle_status(instance, hfFile, &status);
 	if (err)
 		return err;
-	do {
-		ret = ioctl(fd, JET_FILE_IOC_INFO, &fi);
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0 && (errno == EBADF || errno == ENOTTY)) {
-		/* closed behind libjet's back: the number is not ours now */
-		jet_bf_remove(fd, instance);
-		return JET_errInvalidParameter;
-	}
-	if (ret < 0)
-		return libjet_err_from_errno(errno);
 	/* after StopService(All) even Close fails, and the file stays open */
-	if (fi.status == -ECONNABORTED)
+	if (status == -ECONNABORTED)
 		return JET_errClientRequestToStopJetService;
-	if (!jet_bf_remove(fd, instance))
-		return JET_errInvalidParameter;
-	close(fd);
-	return JET_errSuccess;
+	return libjet_handle_close(instance, hfFile);
 }
 
 JET_ERR JetTruncateLogInstance(JET_INSTANCE instance)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,10 @@ static int jet_dev_fd = -1;		/* under jet_dev_lock */
 static pid_t jet_dev_pid;		/* the process that opened it */
 static dev_t jet_dev_st_dev;		/* which file it is */
 static ino_t jet_dev_st_ino;
+static unsigned int jet_dev_features;	/* JET_FEATURE_* of the module */
+/* set, under jet_dev_lock, when the last open met a module too old */
+static char jet_abi_text[256];
+static int jet_abi_mismatch;
 
 static void jet_dev_prepare(void)
 {
@@ -77,6 +82,13 @@ static JET_ERR jet_dev_open_locked(void)
 		ret = ioctl(fd, JET_IOC_QUERY, &q);
 	} while (ret < 0 && errno == EINTR);
 	/* a newer module serves older programs (uapi: the ABI rules) */
+	__atomic_store_n(&jet_abi_mismatch, 0, __ATOMIC_RELEASE);
+	if (ret == 0 && q.abi_version < JET_ABI_VERSION) {
+		snprintf(jet_abi_text, sizeof(jet_abi_text),
+			 "the jet module and libjet do not match: the loaded module speaks ioctl ABI version %u, this libjet needs version %u or newer; load the jet module that came with this libjet (modinfo jet; make install)",
+			 q.abi_version, JET_ABI_VERSION);
+		__atomic_store_n(&jet_abi_mismatch, 1, __ATOMIC_RELEASE);
+	}
 	if (ret < 0 || q.abi_version < JET_ABI_VERSION) {
 		/* ENOTTY: the node is not jet's */
 		JET_ERR err = ret < 0 && errno != ENOTTY ?
@@ -87,6 +99,7 @@ static JET_ERR jet_dev_open_locked(void)
 		return err;
 	}
 	jet_dev_fd = fd;
+	jet_dev_features = q.features;
 	jet_dev_pid = getpid();
 	jet_dev_st_dev = st.st_dev;
 	jet_dev_st_ino = st.st_ino;
@@ -109,6 +122,8 @@ JET_ERR libjet_device_fd(int *pfd)
 	JET_ERR err = JET_errSuccess;
 
 	pthread_once(&jet_dev_once, jet_dev_register_atfork);
+	/* a child's first call: the parent's backup files go (handles.c) */
+	libjet_after_fork_check();
 	pthread_mutex_lock(&jet_dev_lock);
 	if (jet_dev_fd >= 0 && jet_dev_pid != getpid())
 		jet_dev_drop_inherited_locked();
@@ -135,6 +150,22 @@ JET_ERR libjet_ioctl(unsigned long cmd, void *arg)
 		ret = ioctl(fd, cmd, arg);
 	} while (ret < 0 && errno == EINTR);
 	return ret < 0 ? libjet_err_from_errno(errno) : JET_errSuccess;
+}
+
+const char *libjet_abi_mismatch_text(void)
+{
+	if (!__atomic_load_n(&jet_abi_mismatch, __ATOMIC_ACQUIRE))
+		return NULL;
+	return jet_abi_text;
+}
+
+bool libjet_has_feature(unsigned int feature)
+{
+	int fd;
+
+	if (libjet_device_fd(&fd))
+		return false;
+	return __atomic_load_n(&jet_dev_features, __ATOMIC_RELAXED) & feature;
 }
 
 JET_ERR JetGetNotificationFd(int *pfd)

@@ -46,6 +46,9 @@ static const struct jet_err_name jet_err_names[] = {
 	{ JET_errSuccess, "JET_errSuccess" },
 	{ JET_wrnBufferTruncated, "JET_wrnBufferTruncated" },
 	{ JET_errInvalidGrbit, "JET_errInvalidGrbit" },
+	/* ESE's, which jet no longer produces */
+	{ JET_errBackupNotAllowedYet, "JET_errBackupNotAllowedYet" },
+	{ JET_errMissingLogFile, "JET_errMissingLogFile" },
 	{ JET_errInstanceUnavailable, "JET_errInstanceUnavailable" },
 	{ JET_errInvalidInstance, "JET_errInvalidInstance" },
 	{ JET_errInvalidOperation, "JET_errInvalidOperation" },

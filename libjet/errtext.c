@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 
-#include "jet.h"
+#include "internal.h"
 
 struct jet_err_text {
 	JET_ERR value;
@@ -22,16 +22,18 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "no backup is running on this instance; begin one first" },
 	{ JET_errInvalidBackupSequence,
 	  "this backup call is out of order (e.g. a file is still open, or the phase is wrong); follow the ESE backup sequence" },
+	{ JET_errLogWriteFail,
+	  "the owner did not roll its log in time (roll_timeout_ms): the backup failed; make the owner answer roll requests, then back up again" },
 	{ JET_errBackupNotAllowedYet,
-	  "the instance is not initialised yet; wait for the owner's JetInit" },
+	  "the instance is not ready for a backup yet; wait and retry" },
 	{ JET_errMissingLogFile,
 	  "a log generation needed by this backup is not registered; take a full backup" },
 	{ JET_errMissingFullBackup,
 	  "an incremental backup needs an earlier full backup; take a full backup first" },
 	{ JET_errMissingFileToBackup,
-	  "that file is not part of this backup; open only the names the backup lists" },
+	  "that file is not part of this backup, or a log generation the backup needs is missing; open only the names the backup lists, or take a full backup" },
 	{ JET_errLogFileNotCopied,
-	  "not every log of the backup was read to its end; read them all before truncating" },
+	  "not every byte of every log of the backup was read; read each log whole before truncating" },
 	{ JET_errBackupAbortByServer,
 	  "the backup was stopped by the owner or an administrator; end it (it counts as aborted) and begin again later" },
 	{ JET_errInvalidGrbit,
@@ -46,6 +48,8 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "an argument is invalid (unknown or zero handle, NULL pointer, bad value); check the arguments" },
 	{ JET_errOutOfMemory,
 	  "out of memory; free memory and retry" },
+	{ JET_errOutOfFileHandles,
+	  "too many files held: the kernel holds as many files for this user as its open-file limit (RLIMIT_NOFILE) allows, or the instance has its most databases or logs; detach or truncate some, or raise the limit" },
 	{ JET_errDiskIO,
 	  "an I/O or unexpected system error; check the system log" },
 	{ JET_errInvalidPath,
@@ -82,12 +86,18 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "the file does not exist; check the path" },
 	{ JET_errInvalidOperation,
 	  "the operation is not valid now; check the call sequence" },
+	{ JET_errFileIOBeyondEOF,
+	  "a database or log became shorter than its size at open while it was backed up: the backup failed; back up again once the owner stopped shrinking it" },
 };
 
 const char *JetErrorText(JET_ERR err)
 {
+	const char *abi = libjet_abi_mismatch_text();
 	size_t i;
 
+	/* the module is there but too old: say so, with both versions */
+	if (err == JET_errFeatureNotAvailable && abi)
+		return abi;
 	for (i = 0; i < sizeof(jet_err_texts) / sizeof(jet_err_texts[0]); i++)
 		if (jet_err_texts[i].value == err)
 			return jet_err_texts[i].text;

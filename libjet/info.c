@@ -15,6 +15,73 @@
 
 /* a list that keeps growing under us gets this many tries */
 #define JET_LIST_TRIES	64
+/* a paged listing asks for this much at a time (more for a big record) */
+#define JET_LIST_PAGE	(64 * 1024)
+
+/*
+ * Page by page: the kernel never holds more than one page for us, however
+ * much other users' instances hold; only this process's memory grows.
+ */
+static JET_ERR jet_list_paged(void **pbuf, size_t *psize,
+			      unsigned int *pcount)
+{
+	size_t cap = JET_LIST_PAGE, size = 0, room = 0;
+	char *page = malloc(cap), *all = NULL, *n;
+	unsigned int count = 0;
+	__u64 start = 0;
+	JET_ERR err;
+
+	if (!page)
+		return JET_errOutOfMemory;
+	for (;;) {
+		struct jet_list l = { 0 };
+
+		l.buf = libjet_uptr(page);
+		l.buf_size = (__u32)cap;
+		l.flags = JET_LIST_PAGED;
+		l.start = start;
+		err = libjet_ioctl(JET_IOC_LIST_INSTANCES, &l);
+		if (err == JET_errBufferTooSmall && l.size > cap) {
+			/* one record bigger than a page */
+			cap = l.size;
+			n = realloc(page, cap);
+			if (!n) {
+				err = JET_errOutOfMemory;
+				break;
+			}
+			page = n;
+			continue;
+		}
+		if (err)
+			break;
+		if (size + l.size > room) {
+			room = (size + l.size) * 2;
+			n = realloc(all, room);
+			if (!n) {
+				err = JET_errOutOfMemory;
+				break;
+			}
+			all = n;
+		}
+		memcpy(all + size, page, l.size);
+		size += l.size;
+		count += l.count;
+		if (!l.next || l.next <= start)
+			break;
+		start = l.next;
+	}
+	free(page);
+	if (err || !count) {
+		free(all);
+		all = NULL;
+		size = 0;
+		count = 0;
+	}
+	*pbuf = all;
+	*psize = size;
+	*pcount = count;
+	return err;
+}
 
 JET_ERR libjet_list_records(void **pbuf, size_t *psize, unsigned int *pcount)
 {
@@ -24,6 +91,8 @@ JET_ERR libjet_list_records(void **pbuf, size_t *psize, unsigned int *pcount)
 	size_t cap = 0;
 	int tries;
 
+	if (libjet_has_feature(JET_FEATURE_LIST_PAGED))
+		return jet_list_paged(pbuf, psize, pcount);
 	for (tries = 0; tries < JET_LIST_TRIES; tries++) {
 		l.buf = libjet_uptr(buf);
 		l.buf_size = (__u32)cap;
@@ -176,6 +245,48 @@ JET_ERR JetGetInstanceInfo(unsigned long *pcInstanceInfo,
 	*pcInstanceInfo = count;
 	*paInstanceInfo = info;
 	return JET_errSuccess;
+}
+
+JET_ERR JetGetInstanceByName(const char *szInstanceName,
+			     unsigned long uidOwner, JET_INSTANCE *pinstance,
+			     unsigned long *puidActual)
+{
+	const struct jet_instance_record *r;
+	const char *name, *dbs;
+	unsigned int count, n;
+	size_t size, off = 0;
+	JET_ERR err;
+	void *buf;
+
+	if (!szInstanceName || !*szInstanceName || !pinstance)
+		return JET_errInvalidParameter;
+	*pinstance = 0;
+	err = libjet_list_records(&buf, &size, &count);
+	if (err)
+		return err;
+	/* names are unique in a namespace: the first match is the one */
+	err = JET_errInvalidParameter;
+	for (n = 0; n < count; n++) {
+		r = libjet_next_record(buf, size, &off, &name, &dbs);
+		if (!r) {
+			err = JET_errDiskIO;	/* the kernel broke its format */
+			break;
+		}
+		if (!name || strcmp(name, szInstanceName))
+			continue;
+		if (puidActual)
+			*puidActual = r->state.owner_uid;
+		if (uidOwner != JET_uidAnyOwner &&
+		    r->state.owner_uid != uidOwner) {
+			err = JET_errFileAccessDenied;
+			break;
+		}
+		*pinstance = (JET_INSTANCE)r->state.instance;
+		err = JET_errSuccess;
+		break;
+	}
+	free(buf);
+	return err;
 }
 
 JET_ERR JetFreeBuffer(char *pbBuf)

@@ -7,6 +7,7 @@
 #ifndef LIBJET_INTERNAL_H
 #define LIBJET_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,13 @@ JET_ERR libjet_err_from_errno(int err);
 JET_ERR libjet_device_fd(int *pfd);
 /* ioctl(2) on it; EINTR is retried (a failed command changes nothing) */
 JET_ERR libjet_ioctl(unsigned long cmd, void *arg);
+/*
+ * After an open refused because the module's ABI is older than libjet's:
+ * the text that says so, with both versions; NULL otherwise.
+ */
+const char *libjet_abi_mismatch_text(void);
+/* does the module offer JET_FEATURE_x? (false if it cannot be opened) */
+bool libjet_has_feature(unsigned int feature);
 
 /* util.c: argument checks shared by several calls */
 /* NULL is fine (no name); longer than JET_NAME_MAX -> JET_errInvalidName */
@@ -45,6 +53,24 @@ JET_ERR libjet_get_state(JET_INSTANCE instance,
 /* session.c: the session table */
 JET_ERR libjet_session_instance(JET_SESID sesid, JET_INSTANCE *pinst);
 void libjet_sessions_forget_instance(JET_INSTANCE instance);
+
+/* handles.c: backup file handles (see there) */
+JET_ERR libjet_handle_add(int fd, JET_INSTANCE instance);
+/* up to cb bytes, fewer only at the end of the file or after a stop */
+JET_ERR libjet_handle_read(JET_INSTANCE instance, JET_HANDLE hf, void *pv,
+			   size_t cb, size_t *got);
+/* the backup file's JET_FILE_IOC_INFO status */
+JET_ERR libjet_handle_status(JET_INSTANCE instance, JET_HANDLE hf,
+			     int *status);
+JET_ERR libjet_handle_close(JET_INSTANCE instance, JET_HANDLE hf);
+/* a child after fork(): drop the parent's backup files (first call) */
+void libjet_after_fork_check(void);
+
+/* roll.c: roll callbacks */
+bool libjet_roll_callbacks(void);
+/* run instance's callback, if any (*ran says); its error */
+JET_ERR libjet_roll_run(JET_INSTANCE instance, unsigned long above,
+			bool *ran);
 
 /* info.c: the raw JET_IOC_LIST_INSTANCES records, in one malloc block */
 JET_ERR libjet_list_records(void **pbuf, size_t *psize, unsigned int *pcount);

@@ -12,6 +12,25 @@
  * call with close-on-exec. A child after fork() gets a context of its own at
  * its first call; the parent's context, instances and backups are untouched.
  *
+ * Backup file handles (JetOpenFileInstance) are safe across threads and
+ * fork(): libjet reads through a private duplicate of each handle's
+ * descriptor, held while a read runs, so
+ *  - JetReadFileInstance and JetCloseFileInstance of one handle may run at
+ *    once in several threads: a read in progress finishes on the backup
+ *    file, later calls on the closed handle get JET_errInvalidParameter;
+ *  - reads of one handle from several threads are serialized, each one
+ *    returning bytes that follow each other in the file;
+ *  - a handle whose descriptor number the program closed itself, or reused
+ *    for another file, still reads only the backup file it named, and
+ *    JetCloseFileInstance closes that number only if it still names that
+ *    backup file (checked by the backup file's id; a program that closes and
+ *    reopens the number concurrently with that check races as with any
+ *    double close);
+ *  - a child after fork() closes its copies of the parent's backup files at
+ *    its first libjet call (those its handle numbers still name), so the
+ *    parent's backup goes on; until then the child may use the inherited
+ *    descriptors with read(2) etc. (e.g. dup2 one to stdin and exec).
+ *
  * Errors: calls return JET_errSuccess (0) or a negative JET_err* code. When
  * /dev/jet does not exist (the module is not loaded) every call that needs it
  * returns JET_errFeatureNotAvailable. Kernel errors are mapped by one table
@@ -151,6 +170,7 @@ typedef struct {
 #define JET_errInvalidName			-1002
 #define JET_errInvalidParameter			-1003
 #define JET_errOutOfMemory			-1011
+#define JET_errOutOfFileHandles			-1020
 #define JET_errDiskIO				-1022
 #define JET_errInvalidPath			-1023
 #define JET_errNotInitialized			-1029
@@ -169,6 +189,9 @@ typedef struct {
 #define JET_errClientRequestToStopJetService	-1329
 #define JET_errFileNotFound			-1811
 #define JET_errInvalidOperation			-1906
+/* ESE's, for the log roll and sources that shrink (jet_backup(3)) */
+#define JET_errLogWriteFail			-510
+#define JET_errFileIOBeyondEOF			-4001
 
 /* ---- run mode and instances ---- */
 
@@ -199,6 +222,21 @@ JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
 JET_ERR JET_API JetGetInstanceInfo(unsigned long *pcInstanceInfo,
 				   JET_INSTANCE_INFO **paInstanceInfo);
 JET_ERR JET_API JetFreeBuffer(char *pbBuf);
+
+/*
+ * jet's own (LIBJET_1.1): the instance named szInstanceName in the caller's
+ * IPC namespace, if its owner's effective uid (in the caller's user
+ * namespace) is uidOwner, or any owner for JET_uidAnyOwner. An agent that
+ * resolves a name this way cannot be handed another user's impostor.
+ * JET_errInvalidParameter: no instance of that name (or a NULL argument);
+ * JET_errFileAccessDenied: one of that name, owned by another uid, whose
+ * uid *puidActual gets when puidActual is not NULL.
+ */
+#define JET_uidAnyOwner		((unsigned long)-1)
+JET_ERR JET_API JetGetInstanceByName(const char *szInstanceName,
+				     unsigned long uidOwner,
+				     JET_INSTANCE *pinstance,
+				     unsigned long *puidActual);
 
 /* ---- the owner's side ---- */
 
@@ -241,10 +279,30 @@ JET_ERR JET_API JetUnlockWriteRangeInstance(JET_INSTANCE instance,
 /* jet's own: backup reads wait while paused (a stop still wakes them) */
 JET_ERR JET_API JetPauseBackupInstance(JET_INSTANCE instance);
 JET_ERR JET_API JetResumeBackupInstance(JET_INSTANCE instance);
-/* jet's own: this process's /dev/jet descriptor. poll() it for POLLIN: a
- * log truncation event is queued. Do not close it.
+/* jet's own: this process's /dev/jet descriptor. poll() it: POLLIN while
+ * an event (a log truncation event or a roll request) is queued, POLLPRI
+ * while a roll request is. Do not close it.
  */
 JET_ERR JET_API JetGetNotificationFd(int *pfd);
+/* jet's own: the next roll request: close the log being written and
+ * register (JetAddLogFileInstance) a generation above *pgenAbove; *pinst = 0
+ * when none is queued. A backup waits for the roll in its first
+ * JetGetLogInfoInstance (at most the module's roll_timeout_ms).
+ */
+JET_ERR JET_API JetGetLogRollRequest(JET_INSTANCE *pinst,
+				     unsigned long *pgenAbove);
+/* jet's own: a roll callback. When this process backs up an instance it
+ * owns, its own JetGetLogInfoInstance (or GetTruncateLogInfo) runs pfn
+ * instead of waiting for an answer that this process would have to give:
+ * pfn must close the log being written and register a generation above
+ * genAbove. pfn NULL removes it. The instance must be the caller's
+ * (JET_errFileAccessDenied).
+ */
+typedef JET_ERR (*JET_PFNLOGROLL)(JET_INSTANCE instance,
+				  unsigned long genAbove, void *context);
+JET_ERR JET_API JetSetLogRollCallbackInstance(JET_INSTANCE instance,
+					      JET_PFNLOGROLL pfn,
+					      void *context);
 /* jet's own: the next truncation event (logs the owner may now delete), or
  * *pinst = 0 when none is queued.
  */
@@ -276,8 +334,10 @@ JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance,
 					       JET_GRBIT grbit);
 /*
  * The name lists: NUL-terminated strings followed by one more NUL. pv may
- * be NULL with cbMax 0 to learn the size: JET_errBufferTooSmall with
- * *pcbActual the bytes needed. pcbActual may be NULL.
+ * be NULL with cbMax 0 to learn the size: JET_errSuccess with *pcbActual
+ * the bytes needed (as ESE's ANSI calls). A buffer too small:
+ * JET_errBufferTooSmall with *pcbActual the bytes needed. pcbActual may be
+ * NULL.
  */
 JET_ERR JET_API JetGetAttachInfoInstance(JET_INSTANCE instance, void *pv,
 					 unsigned long cbMax,
@@ -290,20 +350,50 @@ JET_ERR JET_API JetOpenFileInstance(JET_INSTANCE instance,
 				    JET_HANDLE *phfFile,
 				    unsigned long *pulFileSizeLow,
 				    unsigned long *pulFileSizeHigh);
-/* The next bytes, *pcbActual = 0 at the end; no alignment rule. One read:
- * fewer bytes than cb may come back before the end.
+/* The next bytes, no alignment rule. Fewer than cb only at the end of the
+ * file (0 after it), as ESE: a read that waits (range lock, throttle,
+ * pause) waits until it can fill cb. A stop after some bytes returns those
+ * bytes and the next call fails. A source that became shorter than its
+ * size at open fails with JET_errFileIOBeyondEOF (the backup with it).
  */
 JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile,
 				    void *pv, unsigned long cb,
 				    unsigned long *pcbActual);
 JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance,
 				     JET_HANDLE hfFile);
+/* The first of these two calls rolls the log: it asks the owner to close
+ * the log it writes and waits until it registered it (jet_backup(3)). The
+ * copy set: full, from the checkpoint at Begin; incremental, from the oldest
+ * registered log; both up to the rolled generation.
+ */
 JET_ERR JET_API JetGetLogInfoInstance(JET_INSTANCE instance, void *pv,
 				      unsigned long cbMax,
 				      unsigned long *pcbActual);
+/* ESE's JET_LOGINFO (ANSI): the copy set's first and last generations.
+ * jet has no log base name (ESE's JET_paramBaseName): szBaseName is "".
+ */
+#define JET_BASE_NAME_LENGTH	3
+typedef struct {
+	unsigned long cbSize;		/* sizeof(JET_LOGINFO), set by the caller */
+	unsigned long ulGenLow;
+	unsigned long ulGenHigh;
+	char szBaseName[JET_BASE_NAME_LENGTH + 1];
+} JET_LOGINFO;
+/* pLogInfo may be NULL; its cbSize not sizeof(JET_LOGINFO):
+ * JET_errInvalidParameter (as ESE)
+ */
+JET_ERR JET_API JetGetLogInfoInstance2(JET_INSTANCE instance, void *pv,
+				       unsigned long cbMax,
+				       unsigned long *pcbActual,
+				       JET_LOGINFO *pLogInfo);
 JET_ERR JET_API JetGetTruncateLogInfoInstance(JET_INSTANCE instance,
 					      void *pv, unsigned long cbMax,
 					      unsigned long *pcbActual);
+/* Needs every byte of every log of the copy set read through the backup's
+ * descriptors (else JET_errLogFileNotCopied); truncates, as ESE, the logs
+ * below min(the owner's checkpoint, the end of the copy set), after a full
+ * or an incremental backup.
+ */
 JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance);
 /* = JetEndExternalBackupInstance2(instance, JET_bitBackupEndNormal) */
 JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance);

@@ -5,9 +5,11 @@
  *
  * Each test runs the owner in a child process: a small command server on a
  * pair of pipes that creates the instance, writes and attaches its files,
- * registers logs and moves the checkpoint when the test asks. The test
- * process itself is the backup agent, so owner and agent have separate
- * /dev/jet contexts, as a database server and a backup program do.
+ * registers logs and moves the checkpoint when the test asks, and answers
+ * the log roll requests of backups on its own (the next generation's log,
+ * named as the others, ROLL_SIZE bytes). The test process itself is the
+ * backup agent, so owner and agent have separate /dev/jet contexts, as a
+ * database server and a backup program do.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -22,7 +24,8 @@
 
 #define DB_BIG		(6u << 20)	/* the database of the full backups */
 #define DB_SMALL	((256u << 10) + 333)
-#define MAX_GEN		8
+#define MAX_GEN		16
+#define ROLL_SIZE	12345	/* a log the owner closes on a roll request */
 #define LIST_MAX	65536
 #define OWNER_MS	30000		/* longest an owner command may take */
 
@@ -171,15 +174,32 @@ static long own_serve(const struct own_req *q, struct own_rsp *r,
 	return JET_errInvalidOperation;
 }
 
-/* The owner's life: serve until the test closes the command pipe. */
-static void own_main(int req, int rsp)
+/*
+ * The owner's life: serve until the test closes the command pipe, and
+ * answer roll requests (POLLPRI on its /dev/jet) as they come.
+ */
+static void own_main(int req, int rsp, const char *roll_pattern)
 {
+	struct pollfd p[2] = {
+		{ .fd = req, .events = POLLIN },
+		{ .fd = -1, .events = POLLPRI },
+	};
 	JET_INSTANCE inst = 0;
 	JET_SESID ses = 0;
 	struct own_req q;
 	struct own_rsp r;
 
-	while (read(req, &q, sizeof(q)) == sizeof(q)) {
+	for (;;) {
+		if (p[1].fd < 0 && inst)
+			JetGetNotificationFd(&p[1].fd);
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[1].revents & POLLPRI)
+			jt_answer_rolls(-1, roll_pattern, ROLL_SIZE);
+		if (!p[0].revents)
+			continue;
+		if (read(req, &q, sizeof(q)) != sizeof(q))
+			break;
 		memset(&r, 0, sizeof(r));
 		r.err = own_serve(&q, &r, &inst, &ses);
 		if (write(rsp, &r, sizeof(r)) != sizeof(r))
@@ -188,7 +208,7 @@ static void own_main(int req, int rsp)
 	_exit(0);
 }
 
-static int own_start(struct owner *o)
+static int own_start(struct owner *o, const char *roll_pattern)
 {
 	int req[2], rsp[2];
 
@@ -201,7 +221,7 @@ static int own_start(struct owner *o)
 	if (!o->pid) {
 		close(req[1]);
 		close(rsp[0]);
-		own_main(req[0], rsp[1]);
+		own_main(req[0], rsp[1], roll_pattern);
 	}
 	close(req[0]);
 	close(rsp[1]);
@@ -346,6 +366,15 @@ static void get_state(struct __test_metadata *_metadata, JET_INSTANCE inst,
 	ASSERT_JET(JET_errSuccess, JetGetInstanceStateInstance(inst, st));
 }
 
+/* The newest generation the owner registered (a roll's, after one). */
+static int newest_gen(struct __test_metadata *_metadata, JET_INSTANCE inst)
+{
+	JET_INSTANCE_STATE st;
+
+	get_state(_metadata, inst, &st);
+	return (int)st.newest_log;
+}
+
 /* The failed call changed nothing the state shows. */
 static void expect_same_state(struct __test_metadata *_metadata,
 			      const JET_INSTANCE_STATE *a,
@@ -375,7 +404,7 @@ FIXTURE(backup) {
 
 FIXTURE_SETUP(backup)
 {
-	char name[64];
+	char name[64], pattern[128];
 	unsigned long long v[4];
 	int g;
 
@@ -386,7 +415,8 @@ FIXTURE_SETUP(backup)
 	for (g = 1; g <= MAX_GEN; g++)
 		snprintf(self->log[g], sizeof(self->log[g]), "%s/edb%05X.log",
 			 self->dir, g);
-	ASSERT_EQ(0, own_start(&self->own));
+	snprintf(pattern, sizeof(pattern), "%s/edb%%05lX.log", self->dir);
+	ASSERT_EQ(0, own_start(&self->own, pattern));
 	snprintf(name, sizeof(name), "jet-bt-%d", (int)getpid());
 	ASSERT_JET(0, own_call(&self->own, OWN_CREATE, name, 0, 0, v));
 	self->inst = v[0];
@@ -486,7 +516,9 @@ static void run_backup(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(backup, full_backup_copies_database_and_logs_identically, 180)
 {
-	const char *logs[] = { self->log[1], self->log[2], self->log[3] };
+	/* 4: the log the owner was writing, closed by the roll */
+	const char *logs[] = { self->log[1], self->log[2], self->log[3],
+			       self->log[4] };
 	char out[160];
 	unsigned long cb = 0;
 	struct copied c;
@@ -508,15 +540,15 @@ TEST_F_TIMEOUT(backup, full_backup_copies_database_and_logs_identically, 180)
 
 	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					    &cb));
-	ASSERT_TRUE(names_are(self->list, cb, logs, 3))
+	ASSERT_TRUE(names_are(self->list, cb, logs, 4))
 		TH_LOG("log info: %s", show(self->list, cb));
-	for (g = 1; g <= 3; g++) {
+	for (g = 1; g <= 4; g++) {
 		snprintf(out, sizeof(out), "%s/copy-%d.log", self->dir, g);
 		/* an odd count: no alignment rule on cb either */
 		ASSERT_JET(0, backup_copy(self->inst, self->log[g], 12345, out,
 					  &c));
-		EXPECT_EQ(log_size(g), c.size);
-		EXPECT_EQ(log_size(g), file_size(out));
+		EXPECT_EQ(file_size(self->log[g]), c.size);
+		EXPECT_EQ(file_size(self->log[g]), file_size(out));
 		EXPECT_EQ(jt_file_digest(self->log[g]), jt_file_digest(out));
 	}
 	ASSERT_JET(0, JetTruncateLogInstance(self->inst));
@@ -525,7 +557,7 @@ TEST_F_TIMEOUT(backup, full_backup_copies_database_and_logs_identically, 180)
 	get_state(_metadata, self->inst, &st);
 	EXPECT_FALSE(st.flags & JET_INSTANCE_STATE_BACKUP);
 	EXPECT_TRUE(st.flags & JET_INSTANCE_STATE_FULL_BACKUP_DONE);
-	EXPECT_EQ(3, st.log_count);	/* nothing was below the checkpoint */
+	EXPECT_EQ(4, st.log_count);	/* nothing was below the checkpoint */
 }
 
 /* sendfile() from a backup descriptor to a file; the total it moved. */
@@ -547,7 +579,7 @@ static long send_all(int in, const char *out, uint64_t *total)
 TEST_F_TIMEOUT(backup, full_backup_through_sendfile_is_identical, 180)
 {
 	const char *names[] = { self->db, self->log[1], self->log[2],
-				self->log[3] };
+				self->log[3], self->log[4] };
 	unsigned long lo, hi, cb;
 	uint64_t total;
 	JET_HANDLE hf;
@@ -556,7 +588,7 @@ TEST_F_TIMEOUT(backup, full_backup_through_sendfile_is_identical, 180)
 
 	setup_owner(_metadata, self, DB_BIG, 1, 3, 1);
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		if (i == 1)
 			ASSERT_JET(0, JetGetLogInfoInstance(self->inst,
 					self->list, LIST_MAX, &cb));
@@ -749,16 +781,18 @@ TEST_F(backup, open_reports_size_over_4gib_in_high_word)
 
 TEST_F_TIMEOUT(backup, incremental_after_full_copies_only_the_logs, 60)
 {
-	const char *copy[] = { self->log[3], self->log[4], self->log[5] };
+	const char *copy[] = { self->log[3], self->log[4], self->log[5],
+			       self->log[6], self->log[7] };
 	JET_INSTANCE_STATE st;
 	unsigned long cb = 0;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 3, 3);
-	/* full: copies log 3 up from the checkpoint, truncates 1 and 2 */
+	/* full: copies 3 and the rolled 4, truncates 1 and 2 */
 	run_backup(_metadata, self, 0, 1, JET_bitBackupEndNormal);
-	add_log(_metadata, self, 4);
+	ASSERT_EQ(4, newest_gen(_metadata, self->inst));
 	add_log(_metadata, self, 5);
-	ASSERT_JET(0, own_call(&self->own, OWN_CHECKPOINT, NULL, 5, 0, NULL));
+	add_log(_metadata, self, 6);
+	ASSERT_JET(0, own_call(&self->own, OWN_CHECKPOINT, NULL, 6, 0, NULL));
 
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst,
 						     JET_bitBackupIncremental));
@@ -766,10 +800,15 @@ TEST_F_TIMEOUT(backup, incremental_after_full_copies_only_the_logs, 60)
 	EXPECT_EQ(JET_BACKUP_PHASE_LOGS, st.phase);
 	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					    &cb));
-	EXPECT_TRUE(names_are(self->list, cb, copy, 3))
+	/* from the oldest registered to the rolled 7 */
+	EXPECT_TRUE(names_are(self->list, cb, copy, 5))
 		TH_LOG("log info: %s", show(self->list, cb));
 	copy_list(_metadata, self->inst, self->list, cb, 4096);
+	/* an incremental truncates too: below min(checkpoint 6, 8) */
 	EXPECT_JET(0, JetTruncateLogInstance(self->inst));
+	get_state(_metadata, self->inst, &st);
+	EXPECT_EQ(2, st.log_count);
+	EXPECT_EQ(7, st.newest_log);
 	EXPECT_JET(0, JetEndExternalBackupInstance(self->inst));
 }
 
@@ -875,36 +914,44 @@ TEST_F(backup, normal_end_in_databases_phase_counts_as_abort)
 						  JET_bitBackupIncremental));
 }
 
-TEST_F(backup, incremental_after_logs_truncated_past_last_backup_is_missing_log_file)
+TEST_F(backup, incremental_after_logs_truncated_past_last_backup_is_missing_file_to_backup)
 {
+	JET_INSTANCE_STATE before;
 	unsigned long cb;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 3, 1);
-	/* the last normal end copied up to generation 3 */
+	/* the last normal end copied up to generation 4 (the rolled one) */
 	run_backup(_metadata, self, 0, 0, JET_bitBackupEndNormal);
-	add_log(_metadata, self, 4);
 	add_log(_metadata, self, 5);
-	ASSERT_JET(0, own_call(&self->own, OWN_CHECKPOINT, NULL, 5, 0, NULL));
-	/* a full that truncates 1..4 but is aborted: 4 was never backed up */
+	add_log(_metadata, self, 6);
+	ASSERT_JET(0, own_call(&self->own, OWN_CHECKPOINT, NULL, 6, 0, NULL));
+	/* a full that truncates 1..5 but is aborted: 5 was never backed up */
 	run_backup(_metadata, self, 0, 1, JET_bitBackupEndAbort);
 
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst,
 						     JET_bitBackupIncremental));
-	EXPECT_JET(JET_errMissingLogFile,
+	get_state(_metadata, self->inst, &before);
+	EXPECT_JET(JET_errMissingFileToBackup,
 		   JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					 &cb));
+	/* nothing changed: not even a roll was asked */
+	EXPECT_UNCHANGED(self->inst, &before);
 }
 
-TEST_F(backup, log_info_with_generation_gap_is_missing_log_file)
+TEST_F(backup, log_info_with_generation_gap_is_missing_file_to_backup)
 {
+	JET_INSTANCE_STATE before;
 	unsigned long cb = 777;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 2, 1);
 	add_log(_metadata, self, 4);	/* 3 is missing */
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
-	EXPECT_JET(JET_errMissingLogFile,
+	get_state(_metadata, self->inst, &before);
+	EXPECT_JET(JET_errMissingFileToBackup,
 		   JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					 &cb));
+	EXPECT_EQ(777, cb);
+	EXPECT_UNCHANGED(self->inst, &before);
 	EXPECT_JET(0, JetEndExternalBackupInstance2(self->inst,
 						    JET_bitBackupEndAbort));
 }
@@ -940,13 +987,13 @@ TEST_F(backup, begin_ioctl_with_unknown_grbit_is_invalid_parameter)
 	close(fd);
 }
 
-TEST_F(backup, begin_before_init_is_backup_not_allowed_yet)
+TEST_F(backup, begin_before_init_is_not_initialized)
 {
 	JET_INSTANCE_STATE before;
 
 	get_state(_metadata, self->inst, &before);
 	EXPECT_FALSE(before.flags & JET_INSTANCE_STATE_INITIALIZED);
-	EXPECT_JET(JET_errBackupNotAllowedYet,
+	EXPECT_JET(JET_errNotInitialized,
 		   JetBeginExternalBackupInstance(self->inst, 0));
 	EXPECT_UNCHANGED(self->inst, &before);
 	ASSERT_JET(0, own_call(&self->own, OWN_INIT, NULL, 0, 0, NULL));
@@ -1131,7 +1178,8 @@ TEST_F(backup, attach_info_too_small_is_buffer_too_small_with_size)
 	EXPECT_EQ(0x5a, self->list[0]);
 	EXPECT_EQ(0x5a, self->list[need - 2]);
 	cb = 0;
-	EXPECT_JET(JET_errBufferTooSmall,
+	/* the size probe succeeds, as ESE's ANSI calls */
+	EXPECT_JET(JET_errSuccess,
 		   JetGetAttachInfoInstance(self->inst, NULL, 0, &cb));
 	EXPECT_EQ(need, cb);
 	EXPECT_UNCHANGED(self->inst, &before);
@@ -1182,7 +1230,7 @@ TEST_F(backup, open_unattached_database_is_database_not_found_and_backup_continu
 
 TEST_F(backup, open_log_outside_copy_set_is_missing_file_to_backup)
 {
-	const char *copy[] = { self->log[2], self->log[3] };
+	const char *copy[] = { self->log[2], self->log[3], self->log[4] };
 	JET_INSTANCE_STATE before;
 	unsigned long cb, lo, hi;
 	JET_HANDLE hf = 12345;
@@ -1193,7 +1241,7 @@ TEST_F(backup, open_log_outside_copy_set_is_missing_file_to_backup)
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
 	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					    &cb));
-	ASSERT_TRUE(names_are(self->list, cb, copy, 2))
+	ASSERT_TRUE(names_are(self->list, cb, copy, 3))
 		TH_LOG("log info: %s", show(self->list, cb));
 	get_state(_metadata, self->inst, &before);
 	/* registered, but below the checkpoint */
@@ -1303,7 +1351,7 @@ TEST_F(backup, log_info_with_open_file_is_invalid_backup_sequence)
 TEST_F(backup, full_copy_set_starts_at_checkpoint_at_begin)
 {
 	const char *copy[] = { self->log[2], self->log[3], self->log[4],
-			       self->log[5] };
+			       self->log[5], self->log[6] };
 	unsigned long cb;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 4, 2);
@@ -1313,62 +1361,80 @@ TEST_F(backup, full_copy_set_starts_at_checkpoint_at_begin)
 	add_log(_metadata, self, 5);
 	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					    &cb));
-	EXPECT_TRUE(names_are(self->list, cb, copy, 4))
+	/* up to 6, which the roll closed */
+	EXPECT_TRUE(names_are(self->list, cb, copy, 5))
 		TH_LOG("log info: %s", show(self->list, cb));
 }
 
 TEST_F(backup, incremental_copy_set_starts_at_oldest_registered)
 {
 	const char *copy[] = { self->log[1], self->log[2], self->log[3],
-			       self->log[4] };
+			       self->log[4], self->log[5], self->log[6] };
 	unsigned long cb;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 4, 3);
-	/* a full that copies 3 and 4 and truncates nothing */
+	/* a full that copies 3, 4 and the rolled 5 and truncates nothing */
 	run_backup(_metadata, self, 0, 0, JET_bitBackupEndNormal);
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst,
 						     JET_bitBackupIncremental));
+	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
+					    &cb));
+	EXPECT_TRUE(names_are(self->list, cb, copy, 6))
+		TH_LOG("log info: %s", show(self->list, cb));
+}
+
+TEST_F(backup, truncate_set_is_below_checkpoint_and_copy_set)
+{
+	const char *trunc[] = { self->log[1], self->log[2], self->log[3],
+				self->log[4] };
+	const char *copy[] = { self->log[3], self->log[4], self->log[5],
+			       self->log[6] };
+	JET_INSTANCE_STATE st;
+	unsigned long cb;
+
+	setup_owner(_metadata, self, DB_SMALL, 1, 5, 3);
+	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
+	/* the current checkpoint is 5; the copy set is 3 to the rolled 6 */
+	ASSERT_JET(0, own_call(&self->own, OWN_CHECKPOINT, NULL, 5, 0, NULL));
+	ASSERT_JET(0, JetGetTruncateLogInfoInstance(self->inst, self->list,
+						    LIST_MAX, &cb));
+	EXPECT_TRUE(names_are(self->list, cb, trunc, 4))
+		TH_LOG("truncate info: %s", show(self->list, cb));
+	get_state(_metadata, self->inst, &st);
+	EXPECT_EQ(JET_BACKUP_PHASE_LOGS, st.phase);
 	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
 					    &cb));
 	EXPECT_TRUE(names_are(self->list, cb, copy, 4))
 		TH_LOG("log info: %s", show(self->list, cb));
 }
 
-TEST_F(backup, truncate_set_is_below_checkpoint_and_copy_set)
+TEST_F(backup, incremental_truncate_set_is_below_checkpoint_and_copy_set)
 {
 	const char *trunc[] = { self->log[1], self->log[2] };
-	const char *copy[] = { self->log[3], self->log[4], self->log[5] };
+	unsigned long long ev[4];
 	JET_INSTANCE_STATE st;
-	unsigned long cb;
-
-	setup_owner(_metadata, self, DB_SMALL, 1, 5, 3);
-	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
-	/* the current checkpoint is 5, the copy set starts at 3 */
-	ASSERT_JET(0, own_call(&self->own, OWN_CHECKPOINT, NULL, 5, 0, NULL));
-	ASSERT_JET(0, JetGetTruncateLogInfoInstance(self->inst, self->list,
-						    LIST_MAX, &cb));
-	EXPECT_TRUE(names_are(self->list, cb, trunc, 2))
-		TH_LOG("truncate info: %s", show(self->list, cb));
-	get_state(_metadata, self->inst, &st);
-	EXPECT_EQ(JET_BACKUP_PHASE_LOGS, st.phase);
-	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
-					    &cb));
-	EXPECT_TRUE(names_are(self->list, cb, copy, 3))
-		TH_LOG("log info: %s", show(self->list, cb));
-}
-
-TEST_F(backup, incremental_truncate_set_is_empty)
-{
 	unsigned long cb;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 3, 3);
 	run_backup(_metadata, self, 0, 0, JET_bitBackupEndNormal);
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst,
 						     JET_bitBackupIncremental));
+	/* the first list rolls (5): below min(checkpoint 3, 6) */
 	ASSERT_JET(0, JetGetTruncateLogInfoInstance(self->inst, self->list,
 						    LIST_MAX, &cb));
-	EXPECT_EQ(1, cb);
-	EXPECT_EQ(0, self->list[0]);
+	EXPECT_TRUE(names_are(self->list, cb, trunc, 2))
+		TH_LOG("truncate info: %s", show(self->list, cb));
+	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, self->list, LIST_MAX,
+					    &cb));
+	copy_list(_metadata, self->inst, self->list, cb, 65536);
+	ASSERT_JET(0, JetTruncateLogInstance(self->inst));
+	get_state(_metadata, self->inst, &st);
+	EXPECT_EQ(3, st.log_count);
+	ASSERT_JET(0, own_call(&self->own, OWN_EVENT, NULL, 10000, 0, ev));
+	EXPECT_EQ(self->inst, ev[0]);
+	EXPECT_EQ(1, ev[1]);
+	EXPECT_EQ(2, ev[2]);
+	EXPECT_JET(0, JetEndExternalBackupInstance(self->inst));
 }
 
 TEST_F(backup, log_info_too_small_is_buffer_too_small_with_size)
@@ -1376,8 +1442,9 @@ TEST_F(backup, log_info_too_small_is_buffer_too_small_with_size)
 	unsigned long need, cb = 0;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 3, 1);
+	/* 1..3 and the rolled 4 */
 	need = strlen(self->log[1]) + strlen(self->log[2]) +
-	       strlen(self->log[3]) + 4;
+	       strlen(self->log[3]) + strlen(self->log[4]) + 5;
 	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
 	memset(self->list, 0x5a, need);
 	EXPECT_JET(JET_errBufferTooSmall,
@@ -1408,6 +1475,7 @@ TEST_F(backup, truncate_with_open_file_is_invalid_backup_sequence)
 	JET_INSTANCE_STATE before;
 	unsigned long cb, lo, hi, got;
 	static char buf[65536];
+	struct copied c;
 	JET_HANDLE hf;
 
 	setup_owner(_metadata, self, DB_SMALL, 1, 3, 3);
@@ -1425,6 +1493,8 @@ TEST_F(backup, truncate_with_open_file_is_invalid_backup_sequence)
 		   JetTruncateLogInstance(self->inst));
 	EXPECT_UNCHANGED(self->inst, &before);
 	ASSERT_JET(0, JetCloseFileInstance(self->inst, hf));
+	/* and the rolled log */
+	ASSERT_JET(0, backup_copy(self->inst, self->log[4], 65536, NULL, &c));
 	EXPECT_JET(0, JetTruncateLogInstance(self->inst));
 }
 
@@ -1459,12 +1529,14 @@ TEST_F(backup, truncate_with_log_not_read_to_end_is_log_file_not_copied)
 	get_state(_metadata, self->inst, &before);
 	EXPECT_JET(JET_errLogFileNotCopied, JetTruncateLogInstance(self->inst));
 	EXPECT_UNCHANGED(self->inst, &before);
-	EXPECT_EQ(3, before.log_count);
+	EXPECT_EQ(4, before.log_count);
 	ASSERT_JET(0, own_call(&self->own, OWN_EVENT, NULL, 0, 0, ev));
 	EXPECT_EQ(0, ev[0]) TH_LOG("an event for a failed truncation");
 
-	/* read again, to the end this time */
+	/* read again, to the end this time, and the rolled 4 */
 	ASSERT_JET(0, backup_copy(self->inst, self->log[3], 4096, NULL, &c));
+	EXPECT_JET(JET_errLogFileNotCopied, JetTruncateLogInstance(self->inst));
+	ASSERT_JET(0, backup_copy(self->inst, self->log[4], 4096, NULL, &c));
 	EXPECT_JET(0, JetTruncateLogInstance(self->inst));
 }
 
@@ -1485,8 +1557,8 @@ TEST_F(backup, truncate_removes_truncate_set_and_notifies_owner)
 
 	ASSERT_JET(0, JetTruncateLogInstance(self->inst));
 	get_state(_metadata, self->inst, &st);
-	EXPECT_EQ(2, st.log_count);
-	EXPECT_EQ(4, st.newest_log);
+	EXPECT_EQ(3, st.log_count);	/* 3, 4 and the rolled 5 */
+	EXPECT_EQ(5, st.newest_log);
 
 	/* the owner's /dev/jet polls readable and the event names 1..2 */
 	ASSERT_JET(0, own_call(&self->own, OWN_EVENT, NULL, 10000, 0, ev));

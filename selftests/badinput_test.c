@@ -254,6 +254,14 @@ static void build_arg(struct env *e, unsigned long cmd, void *arg)
 		n->buf_size = sizeof(e->names);
 		break;
 	}
+	case JET_IOC_LOG_LIST: {
+		struct jet_log_list *ll = arg;
+
+		ll->instance = e->inst;
+		ll->buf = (uintptr_t)e->names;
+		ll->buf_size = sizeof(e->names);
+		break;
+	}
 	case JET_IOC_OPEN_FILE: {
 		struct jet_open_file *o = arg;
 
@@ -345,6 +353,8 @@ FIXTURE_VARIANT_ADD(cmd, truncate_log) { .cmd = JET_IOC_TRUNCATE_LOG };
 FIXTURE_VARIANT_ADD(cmd, end_backup) { .cmd = JET_IOC_END_BACKUP };
 FIXTURE_VARIANT_ADD(cmd, stop_backup) { .cmd = JET_IOC_STOP_BACKUP };
 FIXTURE_VARIANT_ADD(cmd, stop_service) { .cmd = JET_IOC_STOP_SERVICE };
+FIXTURE_VARIANT_ADD(cmd, get_roll_request) { .cmd = JET_IOC_GET_ROLL_REQUEST };
+FIXTURE_VARIANT_ADD(cmd, log_list) { .cmd = JET_IOC_LOG_LIST };
 
 FIXTURE_SETUP(cmd)
 {
@@ -377,14 +387,50 @@ static int call_with_size(struct env *e, unsigned long cmd, size_t size)
 	return call_with_tail(e, cmd, size, 0);
 }
 
+/* The size of a command's struct as first released (uapi comments). */
+static size_t first_size(unsigned long cmd)
+{
+	if (cmd == JET_IOC_LIST_INSTANCES)
+		return offsetof(struct jet_list, start);
+	return _IOC_SIZE(cmd);
+}
+
 TEST_F(cmd, size_one_byte_short_is_einval)
 {
 	struct snap before;
 
 	ASSERT_EQ(0, snap_take(&self->e, &before));
 	EXPECT_ERRNO(EINVAL, call_with_size(&self->e, variant->cmd,
-					    _IOC_SIZE(variant->cmd) - 1));
+					    first_size(variant->cmd) - 1));
 	EXPECT_UNCHANGED(&self->e, before);
+}
+
+/*
+ * An older program's struct of the first released size does what the
+ * struct of today's size does, and gets nothing written beyond its size.
+ */
+TEST_F(cmd, first_released_size_acts_as_todays)
+{
+	size_t size = first_size(variant->cmd);
+	static char arg[4096];
+	unsigned long c = _IOC(_IOC_DIR(variant->cmd), JET_IOC_MAGIC,
+			       _IOC_NR(variant->cmd), size);
+	int old, now;
+
+	memset(arg, 0, sizeof(arg));
+	build_arg(&self->e, variant->cmd, arg);
+	/* the bytes past the old struct are the caller's, never written */
+	memset(arg + size, 0x5a, sizeof(arg) - size);
+	old = jt_ioctl(self->e.fd, c, arg);
+	EXPECT_EQ(0x5a, arg[size]);
+	EXPECT_EQ(0x5a, arg[_IOC_SIZE(variant->cmd) + 7]);
+	if (!old && variant->cmd == JET_IOC_OPEN_FILE)
+		close(((struct jet_open_file *)arg)->fd);
+	env_teardown(&self->e);
+	env_setup(_metadata, &self->e);
+	now = call_with_size(&self->e, variant->cmd, _IOC_SIZE(variant->cmd));
+	EXPECT_EQ(now, old) TH_LOG("size %zu: %d, size %zu: %d", size, old,
+				    (size_t)_IOC_SIZE(variant->cmd), now);
 }
 
 /*
@@ -512,8 +558,8 @@ FIXTURE_TEARDOWN(dev)
 
 TEST_F(dev, unknown_command_number_is_enotty)
 {
-	/* 0x19.. are unused; 0x40 is the backup files' own command */
-	static const unsigned int nrs[] = { 0x19, 0x20, 0x3f, 0x40, 0x80, 0xff };
+	/* 0x1b.. are unused; 0x40 is the backup files' own command */
+	static const unsigned int nrs[] = { 0x1b, 0x20, 0x3f, 0x40, 0x80, 0xff };
 	static const unsigned int dirs[] = {
 		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
 	};
@@ -588,6 +634,8 @@ TEST_F(dev, attach_info_buffer_in_unmapped_page_is_efault)
 	n.buf = (uintptr_t)end;
 	n.buf_size = 4096;
 	EXPECT_ERRNO(EFAULT, jt_ioctl(self->e.fd, JET_IOC_GET_ATTACH_INFO, &n));
+	/* the size needed was written back: an output, zero on input */
+	n.size = 0;
 	n.buf = (uintptr_t)(end - 4);
 	EXPECT_ERRNO(EFAULT, jt_ioctl(self->e.fd, JET_IOC_GET_ATTACH_INFO, &n));
 	EXPECT_UNCHANGED(&self->e, before);
@@ -595,6 +643,7 @@ TEST_F(dev, attach_info_buffer_in_unmapped_page_is_efault)
 	EXPECT_EQ((__u32)JET_PHASE_DATABASES, gs.state.phase);
 
 	/* the names ending at the page end: "path\0\0" */
+	n.size = 0;
 	n.buf = (uintptr_t)(end - (strlen(self->e.db) + 2));
 	n.buf_size = strlen(self->e.db) + 2;
 	EXPECT_EQ(0, jt_ioctl(self->e.fd, JET_IOC_GET_ATTACH_INFO, &n));
@@ -621,13 +670,21 @@ TEST_F(dev, backup_file_ioctl_checks_size_pointer_and_command)
 	c = _IOC(_IOC_READ, JET_IOC_MAGIC, _IOC_NR(JET_FILE_IOC_INFO),
 		 sizeof(fi) - 1);
 	EXPECT_ERRNO(EINVAL, jt_ioctl(bfd, c, arg));
+	/* a newer program's bigger struct: what the module knows, no more */
+	memset(arg, 0x5a, sizeof(arg));
 	c = _IOC(_IOC_READ, JET_IOC_MAGIC, _IOC_NR(JET_FILE_IOC_INFO),
 		 sizeof(fi) + 8);
-	EXPECT_ERRNO(EINVAL, jt_ioctl(bfd, c, arg));
+	EXPECT_EQ(0, jt_ioctl(bfd, c, arg));
+	memcpy(&fi, arg, sizeof(fi));
+	EXPECT_EQ(self->e.inst, fi.instance);
+	EXPECT_EQ(0x5a, (unsigned char)arg[sizeof(fi)]);
+	EXPECT_EQ(0x5a, (unsigned char)arg[sizeof(fi) + 7]);
+	memset(arg, 0, sizeof(arg));
 	c = _IOC(_IOC_READ, JET_IOC_MAGIC + 1, _IOC_NR(JET_FILE_IOC_INFO),
 		 sizeof(fi));
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, c, arg));
-	c = _IOC(_IOC_READ, JET_IOC_MAGIC, 0x41, sizeof(fi));
+	/* 0x41 is JET_FILE_IOC_ID; 0x42 is unused */
+	c = _IOC(_IOC_READ, JET_IOC_MAGIC, 0x42, sizeof(fi));
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, c, arg));
 	/* /dev/jet's commands are not the file's */
 	EXPECT_ERRNO(ENOTTY, jt_ioctl(bfd, JET_IOC_QUERY, arg));
@@ -700,9 +757,17 @@ FIXTURE_VARIANT_ADD(field, term_grbit) {
 	.cmd = JET_IOC_TERM,
 	FIELD(jet_term, grbit), .bad = JET_TERM_ABRUPT | 0x10, .fixed = 0,
 };
-FIXTURE_VARIANT_ADD(field, list_padding) {
+FIXTURE_VARIANT_ADD(field, list_flags) {
 	.cmd = JET_IOC_LIST_INSTANCES,
-	FIELD(jet_list, padding), .bad = 1, .fixed = 0,
+	FIELD(jet_list, flags), .bad = 2, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_start_unpaged) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, start), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_next) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, next), .bad = 1, .fixed = 0,
 };
 FIXTURE_VARIANT_ADD(field, attach_flags) {
 	.cmd = JET_IOC_ATTACH_DB,
@@ -787,6 +852,39 @@ FIXTURE_VARIANT_ADD(field, stop_service_resume_with_bits) {
 	.cmd = JET_IOC_STOP_SERVICE,
 	FIELD(jet_instance_op, grbit),
 	.bad = JET_SERVICE_RESUME | JET_SERVICE_BACKGROUND_TASKS, .fixed = 0,
+};
+/* output fields, which must be zero on the way in */
+FIXTURE_VARIANT_ADD(field, create_out_instance) {
+	.cmd = JET_IOC_CREATE_INSTANCE, .fresh = true,
+	FIELD(jet_create, instance), .bad = 7, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, get_state_out_state) {
+	.cmd = JET_IOC_GET_STATE,
+	FIELD(jet_get_state, state.open_files), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_out_count) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, count), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, list_out_size) {
+	.cmd = JET_IOC_LIST_INSTANCES,
+	FIELD(jet_list, size), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, attach_info_out_size) {
+	.cmd = JET_IOC_GET_ATTACH_INFO, .prep = PREP_BACKUP,
+	FIELD(jet_name_list, size), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, open_file_out_size) {
+	.cmd = JET_IOC_OPEN_FILE, .prep = PREP_BACKUP,
+	FIELD(jet_open_file, size), .bad = 1, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, open_file_out_fd) {
+	.cmd = JET_IOC_OPEN_FILE, .prep = PREP_BACKUP,
+	FIELD(jet_open_file, fd), .bad = 3, .fixed = 0,
+};
+FIXTURE_VARIANT_ADD(field, lock_range_out_lock) {
+	.cmd = JET_IOC_LOCK_RANGE,
+	FIELD(jet_lock_range, lock), .bad = 1, .fixed = 0,
 };
 
 FIXTURE_SETUP(field)
@@ -974,6 +1072,8 @@ TEST_F(dev, failed_creates_and_inits_leave_no_instance)
 	for (i = 0; i < 16; i++) {
 		fd = jt_raw_open();
 		ASSERT_LE(0, fd);
+		/* a failed create may have written it: output, zero on input */
+		c.instance = 0;
 		c.name = (uintptr_t)end;
 		EXPECT_ERRNO(EFAULT,
 			     jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, &c));

@@ -66,6 +66,7 @@
 #define DB2_SIZE	8192
 #define LOG_SIZE	6000
 #define NLOGS		3
+#define ROLL_SIZE	LOG_SIZE	/* the log a roll closes */
 #define PIPE_BYTES	65536	/* what a new pipe holds */
 #define SNAP_MAX	16384
 
@@ -237,9 +238,10 @@ enum level {
 	L_LOCKED,	/* + a range lock on db1 */
 	L_BACKUP,	/* READY + the agent began a full backup */
 	L_DBOPEN,	/* + db1 open in the agent (bfd) */
-	L_LOGS,		/* BACKUP + GetLogInfo: copy set log 2, truncate log 1 */
+	L_ROLLED,	/* BACKUP + the log roll asked and answered (log 3) */
+	L_LOGS,		/* + GetLogInfo: copy set logs 2-3, truncate log 1 */
 	L_LOGOPEN,	/* + log 2 open (bfd) */
-	L_COPIED,	/* LOGS + log 2 read to its end and closed */
+	L_COPIED,	/* LOGS + logs 2 and 3 read to their end, closed */
 	L_EVENT,	/* + truncated: an event for the owner */
 };
 
@@ -247,6 +249,7 @@ struct files {
 	char dir[64];
 	char db[2][96];
 	char log[NLOGS][96];
+	char roll_pattern[96];	/* the logs rolls close: 3 */
 };
 
 struct world {
@@ -412,8 +415,12 @@ static int setup_backup(struct world *w, int level, const char **step)
 	const struct files *fl = w->fl;
 	struct jet_instance_op op = { .instance = w->inst };
 	struct jet_name_list n = { .instance = w->inst };
-	char names[4096];
-	int ret, fd;
+	struct jet_log_list ll = {
+		.instance = w->inst,
+		.flags = JET_LOGS_NO_WAIT,
+	};
+	char names[4096], rolled[96];
+	int ret, fd, i;
 
 	ret = jt_ioctl(w->agent, JET_IOC_BEGIN_BACKUP, &op);
 	if (!step_ok(step, "begin", ret))
@@ -422,8 +429,19 @@ static int setup_backup(struct world *w, int level, const char **step)
 		ret = w->bfd = open_in_agent(w, fl->db[0]);
 		return step_ok(step, "open db1", ret) ? 0 : ret;
 	}
-	if (level < L_LOGS)
+	if (level < L_ROLLED)
 		return 0;
+	/*
+	 * The roll, answered here rather than by a thread, so that every
+	 * world is the same: ask without waiting, answer as the owner.
+	 */
+	ret = jt_ioctl(w->agent, JET_IOC_LOG_LIST, &ll);
+	if (!step_ok(step, "ask the roll", ret))
+		return ret;
+	ret = jt_answer_rolls(w->owner, fl->roll_pattern, ROLL_SIZE) == 1 ?
+	      0 : -EIO;
+	if (!step_ok(step, "answer the roll", ret) || level == L_ROLLED)
+		return ret;
 
 	n.buf = (uintptr_t)names;
 	n.buf_size = sizeof(names);
@@ -437,15 +455,18 @@ static int setup_backup(struct world *w, int level, const char **step)
 	if (level < L_COPIED)
 		return 0;
 
-	fd = open_in_agent(w, fl->log[1]);
-	if (!step_ok(step, "open log 2", fd))
-		return fd;
-	while ((ret = read(fd, rbuf, sizeof(rbuf))) > 0)
-		;
-	ret = ret < 0 ? -errno : 0;
-	close(fd);
-	if (!step_ok(step, "read log 2", ret))
-		return ret;
+	snprintf(rolled, sizeof(rolled), fl->roll_pattern, 3UL);
+	for (i = 0; i < 2; i++) {
+		fd = open_in_agent(w, i ? rolled : fl->log[1]);
+		if (!step_ok(step, "open log 2 or 3", fd))
+			return fd;
+		while ((ret = read(fd, rbuf, sizeof(rbuf))) > 0)
+			;
+		ret = ret < 0 ? -errno : 0;
+		close(fd);
+		if (!step_ok(step, "read log 2 or 3", ret))
+			return ret;
+	}
 	if (level == L_EVENT) {
 		ret = jt_ioctl(w->agent, JET_IOC_TRUNCATE_LOG, &op);
 		if (!step_ok(step, "truncate", ret))
@@ -826,6 +847,25 @@ static long call_list(struct world *w, uint64_t *out)
 	return ret;
 }
 
+/* a paged listing: a page with room for one record at a time */
+static long call_list_paged(struct world *w, uint64_t *out)
+{
+	static char buf[65536];
+	struct jet_list l = {
+		.buf = (uintptr_t)buf, .buf_size = 256,
+		.flags = JET_LIST_PAGED,
+	};
+	long ret = ioc(w->fresh, JET_IOC_LIST_INSTANCES, &l);
+
+	if (ret == -ENOBUFS) {
+		l.buf_size = l.size;
+		l.count = l.size = 0;
+		ret = ioc(w->fresh, JET_IOC_LIST_INSTANCES, &l);
+	}
+	*out = (uint64_t)l.count << 32 | l.size;
+	return ret;
+}
+
 static long call_attach_db(struct world *w, uint64_t *out)
 {
 	struct jet_attach a = {
@@ -950,6 +990,20 @@ static long call_get_attach_info(struct world *w, uint64_t *out)
 static long call_get_log_info(struct world *w, uint64_t *out)
 {
 	return name_list(w, JET_IOC_GET_LOG_INFO, out);
+}
+
+/* the first log list, not waiting: it asks the owner to roll */
+static long call_log_roll_ask(struct world *w, uint64_t *out)
+{
+	struct jet_log_list ll = {
+		.instance = w->inst,
+		.flags = JET_LOGS_NO_WAIT,
+	};
+	long ret = ioc(w->agent, JET_IOC_LOG_LIST, &ll);
+
+	/* not roll_instance: each world's instance has another id */
+	*out = ret ? 0 : ll.status * 1000 + ll.roll_above;
+	return ret;
 }
 
 static long call_get_truncate_log_info(struct world *w, uint64_t *out)
@@ -1150,6 +1204,11 @@ FIXTURE_VARIANT_ADD(nth, list_instances) {
 	.name = "list_instances", .level = L_DBOPEN, .call = call_list,
 };
 
+FIXTURE_VARIANT_ADD(nth, list_instances_paged) {
+	.name = "list_instances_paged", .level = L_DBOPEN,
+	.call = call_list_paged,
+};
+
 FIXTURE_VARIANT_ADD(nth, attach_db) {
 	.name = "attach_db", .level = L_READY, .call = call_attach_db,
 };
@@ -1206,8 +1265,12 @@ FIXTURE_VARIANT_ADD(nth, open_file_log) {
 	.name = "open_file_log", .level = L_LOGS, .call = call_open_log,
 };
 
+FIXTURE_VARIANT_ADD(nth, log_roll_ask) {
+	.name = "log_roll_ask", .level = L_BACKUP, .call = call_log_roll_ask,
+};
+
 FIXTURE_VARIANT_ADD(nth, get_log_info_first) {
-	.name = "get_log_info_first", .level = L_BACKUP, .call = call_get_log_info,
+	.name = "get_log_info_first", .level = L_ROLLED, .call = call_get_log_info,
 };
 
 FIXTURE_VARIANT_ADD(nth, get_log_info_again) {
@@ -1298,17 +1361,23 @@ static int make_files(struct files *fl)
 		if (ret)
 			return ret;
 	}
+	snprintf(fl->roll_pattern, sizeof(fl->roll_pattern),
+		 "%s/roll%%05lX.log", fl->dir);
 	return 0;
 }
 
 static void remove_files(struct files *fl)
 {
+	char rolled[96];
 	int i;
 
 	for (i = 0; i < 2; i++)
 		unlink(fl->db[i]);
+
 	for (i = 0; i < NLOGS; i++)
 		unlink(fl->log[i]);
+	snprintf(rolled, sizeof(rolled), fl->roll_pattern, 3UL);
+	unlink(rolled);
 	rmdir(fl->dir);
 }
 

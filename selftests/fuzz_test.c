@@ -1162,9 +1162,10 @@ static long do_flow(struct fz *f)
 	struct jet_instance_u64 u = { 0 };
 	struct jet_instance_op op = { 0 };
 	struct jet_name_list n = { 0 };
+	struct jet_log_list ll = { .flags = JET_LOGS_NO_WAIT };
 	struct jet_truncate_event te;
 	int ctx, i, fd, steps = 0;
-	char name[32];
+	char name[32], roll_pattern[64], rolled[64];
 	uint64_t inst;
 	long ret;
 
@@ -1259,13 +1260,25 @@ static long do_flow(struct fz *f)
 		}
 		close(fd);
 	}
+	/* the roll: asked without waiting, answered by this owner context */
+	ll.instance = inst;
+	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_LOG_LIST, &ll);
+	if (!flow_goes_on(f, ret, &steps))
+		goto out;
+	snprintf(roll_pattern, sizeof(roll_pattern),
+		 "/tmp/jt-fuzz-roll-%d.%%05lX.log", (int)getpid());
+	ret = (int)jt_answer_rolls(ctx, roll_pattern, 4096);
+	if (!flow_goes_on(f, ret < 0 ? ret : 0, &steps))
+		goto out;
 	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_GET_LOG_INFO, &n);
 	if (!flow_goes_on(f, ret, &steps))
 		goto out;
-	for (i = 0; i < 2; i++) {
+	snprintf(rolled, sizeof(rolled), roll_pattern, 3UL);
+	for (i = 0; i < 3; i++) {
 		struct jet_open_file o = {
 			.instance = inst,
-			.name = (uintptr_t)f->sh->logs[i],
+			.name = i < 2 ? (uintptr_t)f->sh->logs[i] :
+				(uintptr_t)rolled,
 		};
 
 		ret = jet_call(f, OP_FLOW, ctx, JET_IOC_OPEN_FILE, &o);
@@ -1298,6 +1311,12 @@ static long do_flow(struct fz *f)
 	op.grbit = JET_BACKUP_INCREMENTAL;
 	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_BEGIN_BACKUP, &op);
 	if (!flow_goes_on(f, ret, &steps))
+		goto out;
+	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_LOG_LIST, &ll);
+	if (!flow_goes_on(f, ret, &steps))
+		goto out;
+	ret = (int)jt_answer_rolls(ctx, roll_pattern, 4096);
+	if (!flow_goes_on(f, ret < 0 ? ret : 0, &steps))
 		goto out;
 	ret = jet_call(f, OP_FLOW, ctx, JET_IOC_GET_LOG_INFO, &n);
 	if (!flow_goes_on(f, ret, &steps))
@@ -1720,6 +1739,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 
 FIXTURE(fuzz) {
 	struct shared *sh;
+	unsigned int roll_timeout_ms;
 };
 
 FIXTURE_SETUP(fuzz)
@@ -1727,10 +1747,17 @@ FIXTURE_SETUP(fuzz)
 	self->sh = shared_new();
 	ASSERT_NE(NULL, self->sh);
 	ASSERT_EQ(0, make_pool(self->sh));
+	/*
+	 * A random log list whose roll nobody answers waits roll_timeout_ms:
+	 * short, so that the workers keep calling (the flow answers its own)
+	 */
+	ASSERT_EQ(0, jt_param_read("roll_timeout_ms", &self->roll_timeout_ms));
+	jt_param_write("roll_timeout_ms", 100);
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
+	jt_param_write("roll_timeout_ms", self->roll_timeout_ms);
 	remove_pool(self->sh);
 	munmap(self->sh, sizeof(*self->sh));
 }

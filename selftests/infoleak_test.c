@@ -4,7 +4,8 @@
  * header rules).
  *
  * Every struct and buffer the module writes to is filled with a pattern
- * (0xA5) before the call. After it, each byte of the struct, and each byte
+ * (0xA5) before the call, except the fields the ABI requires to be zero on
+ * input (reserved fields and outputs, else -EINVAL). After it, each byte of the struct, and each byte
  * up to the size the call reports, must be exactly what the uapi documents:
  * a field's value, the caller's own input echoed back, or zero (padding,
  * the NUL bytes that end and pad records). The bytes the kernel has no
@@ -51,6 +52,9 @@ struct env {
 	char log[NLOGS][96];
 	int dbfd[2], logfd[NLOGS];
 	size_t db_size[2];
+	char roll_pattern[96];	/* the logs backups roll: generation 4, ... */
+	char rolled[96];	/* generation 4's */
+	struct jt_roller roller;	/* answers the owner's roll requests */
 };
 
 /* ---- comparing bytes ---- */
@@ -249,6 +253,7 @@ static int name_list(struct env *e, unsigned long cmd, unsigned char *buf,
 	n->instance = e->inst;
 	n->buf = (uintptr_t)buf;
 	n->buf_size = buf_size;
+	n->size = 0;	/* an output: zero on input */
 	return jt_ioctl(e->agent, cmd, n);
 }
 
@@ -294,10 +299,17 @@ FIXTURE(leak) {
 FIXTURE_SETUP(leak)
 {
 	env_setup(_metadata, &self->e);
+	snprintf(self->e.roll_pattern, sizeof(self->e.roll_pattern),
+		 "%s/roll%%05lX.log", self->e.dir);
+	snprintf(self->e.rolled, sizeof(self->e.rolled), self->e.roll_pattern,
+		 (unsigned long)NLOGS + 1);
+	ASSERT_EQ(0, jt_roller_start(&self->e.roller, self->e.owner,
+				     self->e.roll_pattern, LOG_SIZE));
 }
 
 FIXTURE_TEARDOWN(leak)
 {
+	jt_roller_stop(&self->e.roller);
 	env_teardown(&self->e);
 }
 
@@ -354,7 +366,7 @@ TEST_F(leak, create_writes_only_the_handle)
 	c->display_name = 0;
 	c->grbit = 0;
 	c->padding = 0;
-	/* c->instance holds the pattern */
+	c->instance = 0;	/* an output: zero on input */
 	ASSERT_EQ(0, jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, c));
 	gs.instance = c->instance;
 	ASSERT_EQ(0, jt_ioctl(fd, JET_IOC_GET_STATE, &gs));
@@ -421,8 +433,9 @@ TEST_F(leak, get_state_writes_every_byte_as_documented)
 	int bfd;
 
 	ASSERT_NE(NULL, g);
-	/* without a backup, from the owner */
+	/* without a backup, from the owner; the state is output only */
 	g->instance = self->e.inst;
+	memset(&g->state, 0, sizeof(g->state));
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_GET_STATE, g));
 	want.instance = self->e.inst;
 	state_of_inst(&self->e, &want.state, JET_STATE_MINE, JET_PHASE_NONE, 0,
@@ -438,6 +451,7 @@ TEST_F(leak, get_state_writes_every_byte_as_documented)
 	ASSERT_EQ(DB1_SIZE, drain(bfd));
 	memset(g, PAT, sizeof(*g) + TAIL);
 	g->instance = self->e.inst;
+	memset(&g->state, 0, sizeof(g->state));
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_GET_STATE, g));
 	state_of_inst(&self->e, &want.state,
 		      JET_STATE_BACKUP | JET_STATE_BACKUP_MINE,
@@ -450,6 +464,7 @@ TEST_F(leak, get_state_writes_every_byte_as_documented)
 	/* the OneInst context: the handle is ignored, its own is reported */
 	memset(g, PAT, sizeof(*g) + TAIL);
 	g->instance = self->e.inst;	/* not its own: ignored */
+	memset(&g->state, 0, sizeof(g->state));
 	ASSERT_EQ(0, jt_ioctl(self->e.one, JET_IOC_GET_STATE, g));
 	memset(&want, 0, sizeof(want));
 	want.instance = self->e.inst;	/* the input, echoed */
@@ -608,8 +623,11 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	ASSERT_NE(NULL, l);
 	l->buf = (uintptr_t)buf;
 	l->buf_size = LIST_BUF;
-	l->padding = 0;
-	/* count and size hold the pattern */
+	l->flags = 0;
+	l->start = 0;
+	l->next = 0;
+	l->count = 0;	/* outputs: zero on input */
+	l->size = 0;
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, l));
 	size = l->size;
 	ASSERT_LE(2U, l->count);
@@ -618,7 +636,9 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	lwant.buf_size = LIST_BUF;
 	lwant.count = l->count;
 	lwant.size = size;
-	lwant.padding = 0;
+	lwant.flags = 0;
+	lwant.start = 0;
+	lwant.next = 0;
 	EXPECT_TRUE(same_bytes(_metadata, "list struct", l, &lwant,
 			       sizeof(lwant)));
 	EXPECT_TRUE(untouched(_metadata, "after list struct", l + 1, TAIL));
@@ -631,7 +651,11 @@ TEST_F(leak, list_records_are_exact_and_zero_padded)
 	memset(l, PAT, sizeof(*l) + TAIL);
 	l->buf = (uintptr_t)buf;
 	l->buf_size = size;
-	l->padding = 0;
+	l->flags = 0;
+	l->start = 0;
+	l->next = 0;
+	l->count = 0;
+	l->size = 0;
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_LIST_INSTANCES, l));
 	EXPECT_EQ(size, l->size);
 	check_listing(_metadata, &self->e, buf, size, l->count, false);
@@ -662,14 +686,20 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 		memset(l, PAT, sizeof(*l) + TAIL);
 		l->buf = (uintptr_t)buf;
 		l->buf_size = sizes[i];
-		l->padding = 0;
+		l->flags = 0;
+		l->start = 0;
+		l->next = 0;
+		l->count = 0;
+		l->size = 0;
 		EXPECT_EQ(-ENOBUFS,
 			  jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, l));
 		lwant.buf = (uintptr_t)buf;
 		lwant.buf_size = sizes[i];
-		lwant.count = PAT32;
+		lwant.count = 0;	/* left as it was */
 		lwant.size = size;
-		lwant.padding = 0;
+		lwant.flags = 0;
+		lwant.start = 0;
+		lwant.next = 0;
 		EXPECT_TRUE(same_bytes(_metadata, "list struct (-ENOBUFS)", l,
 				       &lwant, sizeof(lwant)))
 			TH_LOG("buf_size %u", sizes[i]);
@@ -680,6 +710,80 @@ TEST_F(leak, list_too_small_writes_only_the_size)
 	}
 	free(buf);
 	free(l);
+}
+
+/* A paged listing call into a pattern buffer; the struct as written. */
+static int list_page(int fd, unsigned char *buf, uint32_t buf_size,
+		     uint64_t start, struct jet_list *l)
+{
+	memset(buf, PAT, buf_size + TAIL);
+	memset(l, PAT, sizeof(*l));
+	l->buf = (uintptr_t)buf;
+	l->buf_size = buf_size;
+	l->flags = JET_LIST_PAGED;
+	l->start = start;
+	l->count = 0;	/* outputs: zero on input */
+	l->size = 0;
+	l->next = 0;
+	return jt_ioctl(fd, JET_IOC_LIST_INSTANCES, l);
+}
+
+/*
+ * Paged: each page holds whole records and nothing after them, the pages
+ * add up to the one-shot listing, and a page too small for its first
+ * record writes only that record's size.
+ */
+TEST_F(leak, paged_list_pages_are_whole_records_and_nothing_after)
+{
+	unsigned char *all = pat_buf(LIST_BUF), *buf = pat_buf(LIST_BUF);
+	struct jet_list one = { 0 }, l, lwant;
+	uint32_t off = 0, first, pages = 0, count = 0;
+	uint64_t start = 0;
+
+	ASSERT_NE(NULL, all);
+	ASSERT_NE(NULL, buf);
+	one.buf = (uintptr_t)all;
+	one.buf_size = LIST_BUF;
+	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LIST_INSTANCES, &one));
+	ASSERT_LE(2U, one.count);
+	first = ((struct jet_instance_record *)all)->record_size;
+
+	/* too small for the first record: its size, nothing else */
+	EXPECT_EQ(-ENOBUFS, list_page(self->e.owner, buf, first - 1, 0, &l));
+	memset(&lwant, PAT, sizeof(lwant));
+	lwant.buf = (uintptr_t)buf;
+	lwant.buf_size = first - 1;
+	lwant.flags = JET_LIST_PAGED;
+	lwant.start = 0;
+	lwant.count = 0;
+	lwant.size = first;
+	lwant.next = 0;
+	EXPECT_TRUE(same_bytes(_metadata, "page struct (-ENOBUFS)", &l, &lwant,
+			       sizeof(l)));
+	EXPECT_TRUE(untouched(_metadata, "page (-ENOBUFS)", buf,
+			      first - 1 + TAIL));
+
+	/* pages of one record's room (or two small ones) */
+	do {
+		ASSERT_EQ(0, list_page(self->e.owner, buf, first + 8, start,
+				       &l));
+		ASSERT_LE(1U, l.count);
+		ASSERT_LE(off + l.size, one.size);
+		EXPECT_TRUE(same_bytes(_metadata, "page", buf, all + off,
+				       l.size)) TH_LOG("page %u", pages);
+		EXPECT_TRUE(untouched(_metadata, "after the page",
+				      buf + l.size, first + 8 - l.size + TAIL));
+		EXPECT_TRUE(l.next == 0 || l.next > start);
+		off += l.size;
+		count += l.count;
+		start = l.next;
+		pages++;
+	} while (start && pages < one.count);
+	EXPECT_EQ(0ull, start);
+	EXPECT_EQ(one.size, off);
+	EXPECT_EQ(one.count, count);
+	free(all);
+	free(buf);
 }
 
 /*
@@ -731,15 +835,19 @@ static void check_name_list(struct __test_metadata *_metadata, struct env *e,
 TEST_F(leak, name_lists_are_exact_and_nothing_after_them)
 {
 	const char *const dbs[] = { self->e.db[0], self->e.db[1] };
-	const char *const copy[] = { self->e.log[1], self->e.log[2] };
+	const char *const copy[] = { self->e.log[1], self->e.log[2],
+				     self->e.rolled };
 	const char *const trunc[] = { self->e.log[0] };
 
 	ASSERT_EQ(0, begin_backup(&self->e));
 	check_name_list(_metadata, &self->e, JET_IOC_GET_ATTACH_INFO,
 			"attach info", dbs, 2);
-	/* copy set: from the checkpoint at begin; truncate set: below it */
+	/*
+	 * copy set: from the checkpoint at begin to the rolled log; truncate
+	 * set: below the checkpoint
+	 */
 	check_name_list(_metadata, &self->e, JET_IOC_GET_LOG_INFO, "log info",
-			copy, 2);
+			copy, 3);
 	check_name_list(_metadata, &self->e, JET_IOC_GET_TRUNCATE_LOG_INFO,
 			"truncate log info", trunc, 1);
 }
@@ -747,20 +855,16 @@ TEST_F(leak, name_lists_are_exact_and_nothing_after_them)
 TEST_F(leak, empty_name_lists_are_one_nul)
 {
 	struct jet_attach at = { .instance = self->e.inst, .fd = -1 };
-	struct jet_instance_u64 u = { .instance = self->e.inst, .value = 10 };
 	int i;
 
-	/* no database, and a checkpoint above every log: nothing to list */
+	/* no database: nothing to list (a copy set is never empty) */
 	for (i = 0; i < 2; i++) {
 		at.name = (uintptr_t)self->e.db[i];
 		ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_DETACH_DB, &at));
 	}
-	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_SET_CHECKPOINT, &u));
 	ASSERT_EQ(0, begin_backup(&self->e));
 	check_name_list(_metadata, &self->e, JET_IOC_GET_ATTACH_INFO,
 			"empty attach info", NULL, 0);
-	check_name_list(_metadata, &self->e, JET_IOC_GET_LOG_INFO,
-			"empty log info", NULL, 0);
 }
 
 TEST_F(leak, open_file_writes_size_and_fd_and_echoes_the_rest)
@@ -777,6 +881,8 @@ TEST_F(leak, open_file_writes_size_and_fd_and_echoes_the_rest)
 		o->instance = self->e.inst;
 		o->name = (uintptr_t)self->e.db[i];
 		o->flags = flags;
+		o->size = 0;	/* outputs: zero on input */
+		o->fd = 0;
 		ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_OPEN_FILE, o));
 		want.instance = self->e.inst;
 		want.name = (uintptr_t)self->e.db[i];
@@ -805,6 +911,7 @@ TEST_F(leak, lock_range_writes_only_the_handle)
 	l->name = (uintptr_t)self->e.db[0];
 	l->offset = 4096;
 	l->length = 8192;
+	l->lock = 0;	/* an output: zero on input */
 	ASSERT_EQ(0, jt_ioctl(self->e.owner, JET_IOC_LOCK_RANGE, l));
 	want.instance = self->e.inst;
 	want.name = (uintptr_t)self->e.db[0];
@@ -840,8 +947,8 @@ static void copy_and_truncate(struct __test_metadata *_metadata,
 	}
 	ASSERT_EQ(0, name_list(e, JET_IOC_GET_LOG_INFO, names, sizeof(names),
 			       &n));
-	for (i = 1; i < NLOGS; i++) {
-		fd = open_backup_file(e, e->log[i]);
+	for (i = 1; i <= NLOGS; i++) {
+		fd = open_backup_file(e, i < NLOGS ? e->log[i] : e->rolled);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(LOG_SIZE, drain(fd));
 		close(fd);
@@ -1022,16 +1129,20 @@ TEST_F(leak, failed_calls_write_nothing)
 
 	/* an unknown handle */
 	g->instance = 0xfffffff0ull;
+	memset(&g->state, 0, sizeof(g->state));
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_GET_STATE, g, EINVAL);
 
 	/* no backup yet */
 	o->instance = self->e.inst;
 	o->name = (uintptr_t)self->e.db[0];
 	o->flags = 0;
+	o->size = 0;
+	o->fd = 0;
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_OPEN_FILE, o, ESRCH);
 	n->instance = self->e.inst;
 	n->buf = (uintptr_t)buf;
 	n->buf_size = 8192;
+	n->size = 0;
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_GET_ATTACH_INFO, n, ESRCH);
 
 	/* not a database of the instance */
@@ -1039,6 +1150,7 @@ TEST_F(leak, failed_calls_write_nothing)
 	l->name = (uintptr_t)self->e.log[0];
 	l->offset = 0;
 	l->length = 1;
+	l->lock = 0;
 	FAILS_UNTOUCHED(self->e.owner, JET_IOC_LOCK_RANGE, l, ENXIO);
 
 	/* already initialised */
@@ -1053,12 +1165,17 @@ TEST_F(leak, failed_calls_write_nothing)
 	c->display_name = 0;
 	c->grbit = 0;
 	c->padding = 0;
+	c->instance = 0;
 	FAILS_UNTOUCHED(self->e.one, JET_IOC_CREATE_INSTANCE, c, EISCONN);
 
 	/* a listing into unmapped memory */
 	li->buf = (uintptr_t)MAP_FAILED;
 	li->buf_size = 65536;
-	li->padding = 0;
+	li->flags = 0;
+	li->start = 0;
+	li->next = 0;
+	li->count = 0;
+	li->size = 0;
 	FAILS_UNTOUCHED(self->e.owner, JET_IOC_LIST_INSTANCES, li, EFAULT);
 
 	/* the backup's calls out of sequence */
@@ -1073,6 +1190,7 @@ TEST_F(leak, failed_calls_write_nothing)
 			      8192 + TAIL));
 	close(bfd);
 	ASSERT_EQ(0, jt_ioctl(self->e.agent, JET_IOC_GET_LOG_INFO, n));
+	n->size = 0;	/* the call above wrote it */
 	memset(buf, PAT, 8192 + TAIL);
 	FAILS_UNTOUCHED(self->e.agent, JET_IOC_GET_ATTACH_INFO, n, EPROTO);
 	EXPECT_TRUE(untouched(_metadata, "names of a failed call", buf,

@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -385,5 +386,149 @@ static inline int jt_list_read(struct jt_list *l, unsigned int cap)
 	EXPECT_EQ((a)->open_files, (b)->open_files);			\
 	EXPECT_EQ((a)->throttle, (b)->throttle);			\
 } while (0)
+
+/* ---- the owner's side of a backup: answering log roll requests ---- */
+
+/*
+ * Answers every roll request queued on an owner's context: writes the next
+ * log (the path is pattern with the generation, e.g. "%s/edb%05lX.log"
+ * already holding the directory: one %lX or %lu), size bytes of a pattern
+ * seeded by the generation, and registers it as generation above + 1.
+ * raw_fd: a raw /dev/jet descriptor (the owner's context), or -1 for this
+ * process's libjet context. Returns how many it answered, or a negative
+ * JET error (libjet) or -errno (raw).
+ */
+static inline long jt_answer_rolls(int raw_fd, const char *pattern,
+				   size_t size)
+{
+	long n = 0;
+
+	for (;;) {
+		struct jet_roll_request rr = { 0 };
+		unsigned long above = 0;
+		JET_INSTANCE inst = 0;
+		char path[512];
+		long err;
+		int fd;
+
+		if (raw_fd >= 0) {
+			err = jt_ioctl(raw_fd, JET_IOC_GET_ROLL_REQUEST, &rr);
+			inst = rr.instance;
+			above = rr.gen_above;
+		} else {
+			err = JetGetLogRollRequest(&inst, &above);
+		}
+		if (err)
+			return err;
+		if (!inst)
+			return n;
+		snprintf(path, sizeof(path), pattern, above + 1);
+		if (jt_make_file(path, size, (uint32_t)(above + 1)))
+			return raw_fd >= 0 ? -EIO : JET_errDiskIO;
+		if (raw_fd >= 0) {
+			struct jet_add_log l = {
+				.instance = inst,
+				.name = (uintptr_t)path,
+				.generation = above + 1,
+			};
+
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+			l.fd = fd;
+			err = jt_ioctl(raw_fd, JET_IOC_ADD_LOG, &l);
+			close(fd);
+		} else {
+			err = JetAddLogFileInstance(inst, path, above + 1);
+		}
+		if (err)
+			return err;
+		n++;
+	}
+}
+
+/* A thread of the owner's process that answers roll requests as they come. */
+struct jt_roller {
+	pthread_t thread;
+	int raw_fd;		/* -1: this process's libjet context */
+	int stop[2];
+	char pattern[256];
+	size_t size;
+	unsigned int rolled;	/* requests answered (atomic) */
+	long err;		/* the first error */
+	int running;
+};
+
+static inline void *jt_roller_main(void *arg)
+{
+	struct jt_roller *r = arg;
+	struct pollfd p[2] = {
+		{ .fd = r->raw_fd, .events = POLLPRI },
+		{ .fd = r->stop[0], .events = POLLIN },
+	};
+
+	if (r->raw_fd < 0 && JetGetNotificationFd(&p[0].fd))
+		return NULL;
+	for (;;) {
+		long n;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return NULL;
+		if (p[1].revents)
+			return NULL;
+		if (!(p[0].revents & POLLPRI))
+			continue;
+		n = jt_answer_rolls(r->raw_fd, r->pattern, r->size);
+		if (n > 0)
+			__atomic_add_fetch(&r->rolled, n, __ATOMIC_SEQ_CST);
+		else if (n < 0 && !r->err)
+			r->err = n;
+	}
+}
+
+/* Starts a roller: see jt_answer_rolls() for raw_fd, pattern and size. */
+static inline int jt_roller_start(struct jt_roller *r, int raw_fd,
+				  const char *pattern, size_t size)
+{
+	memset(r, 0, sizeof(*r));
+	r->raw_fd = raw_fd;
+	snprintf(r->pattern, sizeof(r->pattern), "%s", pattern);
+	r->size = size;
+	if (pipe2(r->stop, O_CLOEXEC))
+		return -errno;
+	if (pthread_create(&r->thread, NULL, jt_roller_main, r))
+		return -EAGAIN;
+	r->running = 1;
+	return 0;
+}
+
+static inline void jt_roller_stop(struct jt_roller *r)
+{
+	if (!r->running)
+		return;
+	if (write(r->stop[1], "x", 1) != 1)
+		return;
+	pthread_join(r->thread, NULL);
+	close(r->stop[0]);
+	close(r->stop[1]);
+	r->running = 0;
+}
+
+/* Sets a module parameter (a number): 0 or -errno. */
+static inline int jt_param_write(const char *name, unsigned int v)
+{
+	char path[128], buf[32];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), JT_PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%u", v);
+	if (write(fd, buf, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
 
 #endif /* JET_TEST_H */

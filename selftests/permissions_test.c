@@ -75,6 +75,16 @@ static void owner_main(const struct world *w, uid_t uid, int tell, int hold)
 		r[1] = JetAddLogFileInstance(inst, w->log[2], 2);
 	if (!r[1])
 		r[1] = JetSetCheckpointInstance(inst, 1);
+	/* backups roll the log: answer in a thread (where uid may write) */
+	if (!r[1]) {
+		static struct jt_roller roller;
+		char pattern[160];
+
+		snprintf(pattern, sizeof(pattern), "/tmp/%s.%%05lX.log",
+			 w->name);
+		if (jt_roller_start(&roller, -1, pattern, 5000))
+			r[1] = JET_errOutOfMemory;
+	}
 	r[0] = (long)inst;
 	if (write(tell, r, sizeof(r)) != sizeof(r))
 		_exit(2);

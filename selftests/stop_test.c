@@ -101,6 +101,7 @@ struct owner {
 	uint64_t out;
 	uint64_t t_return;	/* when the owner's last call returned */
 	JET_INSTANCE inst;
+	struct jt_roller roller;	/* in the owner's process */
 };
 
 struct world {
@@ -196,6 +197,14 @@ static void __noreturn owner_main(struct world *w)
 	if (getppid() != w->agent)
 		_exit(1);
 	w->o.setup_err = owner_setup(w);
+	/* backups roll the log: the owner answers in a thread of its own */
+	if (!w->o.setup_err) {
+		char pattern[160];
+
+		snprintf(pattern, sizeof(pattern), "%s/roll%%05lX.log", w->dir);
+		if (jt_roller_start(&w->o.roller, -1, pattern, LOG_SIZE))
+			w->o.setup_err = JET_errOutOfMemory;
+	}
 	jt_word_set(&w->o.ready, 1);
 	for (;;) {
 		uint64_t out = 0;
@@ -364,7 +373,8 @@ static void copy_everything(struct __test_metadata *_metadata,
 		ASSERT_JET(JET_errSuccess, JetCloseFileInstance(w->inst, fd));
 		nlogs++;
 	}
-	ASSERT_EQ(NLOGS, nlogs);
+	/* and those rolls closed (one per backup so far) */
+	ASSERT_LE(NLOGS + 1, nlogs);
 }
 
 static JET_INSTANCE_STATE get_state(struct __test_metadata *_metadata,

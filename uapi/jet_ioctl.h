@@ -36,8 +36,10 @@
  * input. A module serves every program built for its version or an older
  * one down to 2, so libjet needs abi_version >= the JET_ABI_VERSION it was
  * built with.
+ * 3: the log roll (JET_IOC_GET_ROLL_REQUEST, JET_IOC_LOG_LIST), backup file
+ * ids (JET_FILE_IOC_ID).
  */
-#define JET_ABI_VERSION		2
+#define JET_ABI_VERSION		3
 
 /* Longest instance or display name, in bytes without the NUL. */
 #define JET_NAME_MAX		255
@@ -53,6 +55,8 @@
 #define JET_FEATURE_THROTTLE	0x20U
 #define JET_FEATURE_PAUSE	0x40U
 #define JET_FEATURE_TRUNCATE_EVENTS 0x80U
+/* JET_IOC_LIST_INSTANCES takes JET_LIST_PAGED (struct jet_list.flags) */
+#define JET_FEATURE_LIST_PAGED	0x100U
 
 /* Run modes of a client context (one per open of /dev/jet). */
 #define JET_MODE_NOSET		0
@@ -239,21 +243,35 @@ struct jet_instance_record {
 	struct jet_instance_state state;
 };
 
+/* struct jet_list.flags */
+#define JET_LIST_PAGED		0x1	/* one page of records from @start */
+
 /**
- * struct jet_list - JET_IOC_LIST_INSTANCES: every instance on the system
+ * struct jet_list - JET_IOC_LIST_INSTANCES: the instances of the caller's
+ *	IPC namespace, in id order
  * @buf: user pointer to a buffer for the records
  * @buf_size: its size in bytes
  * @count: out, the number of records
  * @size: out, the bytes the records take (also on -ENOBUFS, which a buffer
- *	that is too small gets; then nothing else is written)
- * @padding: must be zero
+ *	that is too small gets; then nothing else is written). Paged: on
+ *	-ENOBUFS, the size of the first record, which did not fit.
+ * @flags: 0, every instance or -ENOBUFS; JET_LIST_PAGED, the records of
+ *	the instances from id @start on that fit in @buf_size, whole
+ * @start: paged: the first instance id to list (0 or 1: from the first)
+ * @padding: @flags' name in the first release, which ended there
+ * @next: out, paged: the id to start the next page from; 0 at the end
  */
 struct jet_list {
 	__u64 buf;
 	__u32 buf_size;
 	__u32 count;
 	__u32 size;
-	__u32 padding;
+	union {
+		__u32 flags;
+		__u32 padding;	/* its name in the first release */
+	};
+	__u64 start;
+	__u64 next;
 };
 
 /**
@@ -338,6 +356,10 @@ struct jet_instance_op {
  *	with an extra NUL
  * @buf_size: its size
  * @size: out, the bytes needed (also on -ENOBUFS, when nothing else changes)
+ *
+ * JET_IOC_GET_LOG_INFO and JET_IOC_GET_TRUNCATE_LOG_INFO are
+ * JET_IOC_LOG_LIST without flags (they wait for the log roll), for
+ * programs built before it.
  */
 struct jet_name_list {
 	__u64 instance;
@@ -413,6 +435,80 @@ struct jet_file_info {
 	__s32 status;
 };
 
+/* ---- the log roll and the log lists (ABI 3) ---- */
+
+/* struct jet_log_list.flags */
+#define JET_LOGS_TRUNCATE_SET	0x1	/* the truncate set, not the copy set */
+#define JET_LOGS_NO_WAIT	0x2	/* do not wait for the roll: see status */
+#define JET_LOGS_FLAGS		0x3
+
+/* struct jet_log_list.status */
+#define JET_LOGS_ROLL_PENDING	0x1	/* asked the owner to roll; not done */
+
+/**
+ * struct jet_log_list - JET_IOC_LOG_LIST: GetLogInfo and GetTruncateLogInfo
+ * @instance: the instance being backed up (ignored in OneInst)
+ * @buf: user pointer to the buffer for the NUL-separated names, which end
+ *	with an extra NUL; 0 with @buf_size 0 asks only for the size
+ * @buf_size: its size
+ * @size: out, the bytes the names need (also on -ENOBUFS)
+ * @flags: JET_LOGS_*
+ * @status: out, JET_LOGS_ROLL_PENDING when only the roll fields are set
+ * @gen_low: out, the list's first generation (0 for an empty list)
+ * @gen_high: out, its last
+ * @roll_instance: out, with JET_LOGS_ROLL_PENDING: the instance to roll
+ * @roll_above: out, with it: the owner must register a generation above this
+ *
+ * The first call of a backup (either list) asks the owner to roll its log
+ * and waits until the owner registered a generation above every one
+ * registered when the call began; then the copy set is fixed, from the
+ * checkpoint at Begin (full) or the oldest registered log (incremental) to
+ * the newest registered one, and the backup is in the Logs phase. With
+ * JET_LOGS_NO_WAIT a call that would wait returns 0 with status
+ * JET_LOGS_ROLL_PENDING instead (nothing else written); call again once the
+ * owner rolled. The wait ends with the backup's error on a stop, a
+ * StopService(All) or the owner's exit or term, with -ERESTARTSYS on a
+ * signal (the roll stays asked), and after the module parameter
+ * roll_timeout_ms with -ETIMEDOUT, the backup then failed as on a stop.
+ */
+struct jet_log_list {
+	__u64 instance;
+	__u64 buf;
+	__u32 buf_size;
+	__u32 size;
+	__u32 flags;
+	__u32 status;
+	__u64 gen_low;
+	__u64 gen_high;
+	__u64 roll_instance;
+	__u64 roll_above;
+};
+
+/**
+ * struct jet_roll_request - JET_IOC_GET_ROLL_REQUEST: a backup asks the
+ *	owner to close the log it writes and register it. poll() on /dev/jet
+ *	reports EPOLLIN | EPOLLPRI while one is queued (truncation events are
+ *	EPOLLIN only). One request per instance is queued at most; it leaves
+ *	the queue when read, when the owner registers a generation above
+ *	@gen_above, or when the backup that asked ends.
+ * @instance: out, the instance, or 0 when no request is queued
+ * @gen_above: out, register a generation above this one
+ */
+struct jet_roll_request {
+	__u64 instance;
+	__u64 gen_above;
+};
+
+/**
+ * struct jet_file_id - JET_FILE_IOC_ID, on a backup file descriptor
+ * @id: out, the backup file's id: never 0, never the same for two backup
+ *	files opened since the module was loaded (a dup of a descriptor, or
+ *	a descriptor inherited over fork, has the same id)
+ */
+struct jet_file_id {
+	__u64 id;
+};
+
 #define JET_IOC_MAGIC		0xE7
 
 #define JET_IOC_QUERY		_IOR(JET_IOC_MAGIC, 0x00, struct jet_query)
@@ -440,11 +536,14 @@ struct jet_file_info {
 #define JET_IOC_END_BACKUP	_IOW(JET_IOC_MAGIC, 0x16, struct jet_instance_op)
 #define JET_IOC_STOP_BACKUP	_IOW(JET_IOC_MAGIC, 0x17, struct jet_instance_op)
 #define JET_IOC_STOP_SERVICE	_IOW(JET_IOC_MAGIC, 0x18, struct jet_instance_op)
+#define JET_IOC_GET_ROLL_REQUEST _IOR(JET_IOC_MAGIC, 0x19, struct jet_roll_request)
+#define JET_IOC_LOG_LIST	_IOWR(JET_IOC_MAGIC, 0x1a, struct jet_log_list)
 /* the owner: whether backups leave the page cache as they found it */
 #define JET_IOC_SET_BACKUP_CACHE _IOW(JET_IOC_MAGIC, 0x30, struct jet_instance_op)
 
 /* On a backup file descriptor */
 #define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)
+#define JET_FILE_IOC_ID		_IOR(JET_IOC_MAGIC, 0x41, struct jet_file_id)
 
 /*
  * The one table of JET error <-> errno. The kernel fails with -errno; libjet
@@ -457,10 +556,8 @@ struct jet_file_info {
 #define JET_ERRNO_NO_BACKUP	ESRCH
 /* JET_errInvalidBackupSequence -521 */
 #define JET_ERRNO_INVALID_BACKUP_SEQUENCE	EPROTO
-/* JET_errBackupNotAllowedYet -523 */
-#define JET_ERRNO_BACKUP_NOT_ALLOWED_YET	ENOTCONN
-/* JET_errMissingLogFile -528 */
-#define JET_ERRNO_MISSING_LOG_FILE	ENOLINK
+/* JET_errLogWriteFail -510: the owner did not roll its log in time */
+#define JET_ERRNO_LOG_WRITE_FAIL	ETIMEDOUT
 /* JET_errMissingFullBackup -560 */
 #define JET_ERRNO_MISSING_FULL_BACKUP	ENODATA
 /* JET_errMissingFileToBackup -569 */
@@ -479,6 +576,11 @@ struct jet_file_info {
 #define JET_ERRNO_INVALID_PARAMETER	EINVAL
 /* JET_errOutOfMemory -1011 */
 #define JET_ERRNO_OUT_OF_MEMORY	ENOMEM
+/* JET_errOutOfFileHandles -1020: the files the kernel holds for the
+ * caller's uid reached its RLIMIT_NOFILE, or an instance holds its most
+ * databases or logs (module parameters max_databases, max_logs)
+ */
+#define JET_ERRNO_OUT_OF_FILE_HANDLES	EMFILE
 /* JET_errDiskIO -1022 */
 #define JET_ERRNO_DISK_IO	EIO
 /* JET_errInvalidPath -1023 */
@@ -509,6 +611,8 @@ struct jet_file_info {
 #define JET_ERRNO_CLIENT_REQUEST_TO_STOP_JET_SERVICE	ECONNABORTED
 /* JET_errFileNotFound -1811 */
 #define JET_ERRNO_FILE_NOT_FOUND	ENOENT
+/* JET_errFileIOBeyondEOF -4001: a source shorter than its size at open */
+#define JET_ERRNO_FILE_IO_BEYOND_EOF	ERANGE
 
 /* Second causes of a JET condition, each with an errno of its own. */
 /* JET_errFileAccessDenied: a capability is missing */

@@ -52,6 +52,7 @@ static int fk_opens;			/* successful opens of /dev/jet */
 static bool fk_dev[MAX_FDS];		/* fds that are "/dev/jet" */
 static int fk_bfile_status[MAX_FDS];	/* fake backup files: their status */
 static bool fk_bfile[MAX_FDS];
+static ino_t fk_bfile_ino[MAX_FDS];	/* their memfd: dups share it */
 static struct fake_inst fk_inst[MAX_INST];
 static int fk_ninst;
 static __u64 fk_next_id = 100;
@@ -88,6 +89,25 @@ int __wrap_open(const char *path, int flags, ...)
 		pthread_mutex_unlock(&fk_lock);
 	}
 	return fd;
+}
+
+static ino_t fk_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* the fake backup file fd is (or is a dup of): its first fd, or -1 */
+static int fk_bfile_of(int fd)
+{
+	ino_t ino = fk_ino(fd);
+	int i;
+
+	for (i = 0; ino && i < MAX_FDS; i++)
+		if (fk_bfile[i] && fk_bfile_ino[i] == ino)
+			return i;
+	return -1;
 }
 
 static struct fake_inst *fk_find(__u64 id)
@@ -323,6 +343,7 @@ static int fk_dev_ioctl(unsigned long cmd, void *arg)
 			return -EIO;
 		fk_bfile[fd] = true;
 		fk_bfile_status[fd] = 0;
+		fk_bfile_ino[fd] = fk_ino(fd);
 		of->fd = fd;
 		of->size = (5ULL << 30) + 3;
 		return 0;
@@ -351,21 +372,31 @@ int __wrap_ioctl(int fd, unsigned long cmd, ...)
 {
 	va_list ap;
 	void *arg;
-	int ret;
+	int ret, bf;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (fd < 0 || fd >= MAX_FDS || (!fk_dev[fd] && !fk_bfile[fd]))
+	if (fd < 0 || fd >= MAX_FDS)
 		return __real_ioctl(fd, cmd, arg);
 	pthread_mutex_lock(&fk_lock);
+	bf = fk_dev[fd] ? -1 : fk_bfile_of(fd);
+	if (!fk_dev[fd] && bf < 0) {
+		pthread_mutex_unlock(&fk_lock);
+		return __real_ioctl(fd, cmd, arg);
+	}
 	if (fk_dev[fd]) {
 		ret = fk_dev_ioctl(cmd, arg);
 	} else if (cmd == JET_FILE_IOC_INFO) {
 		struct jet_file_info *info = arg;
 
 		memset(info, 0, sizeof(*info));
-		info->status = fk_bfile_status[fd];
+		info->status = fk_bfile_status[bf];
+		ret = 0;
+	} else if (cmd == JET_FILE_IOC_ID) {
+		struct jet_file_id *fid = arg;
+
+		fid->id = fk_bfile_ino[bf];
 		ret = 0;
 	} else {
 		ret = -ENOTTY;
@@ -393,12 +424,18 @@ static void device_open_rules(void)
 	/* an older module lacks what this libjet needs */
 	fk_abi = JET_ABI_VERSION - 1;
 	CHECK_ERR(JetGetNotificationFd(&fd), JET_errFeatureNotAvailable);
+	/* and says so, with both versions, where a user will read it */
+	CHECK(strstr(JetErrorText(JET_errFeatureNotAvailable),
+		     "the jet module and libjet do not match") != NULL);
 	/* a failed open is not remembered; a newer module serves us */
 	fk_abi = JET_ABI_VERSION + 1;
 	fk_opens = 0;
 	CHECK_ERR(JetGetNotificationFd(&fd), JET_errSuccess);
 	CHECK(fd >= 0 && fk_dev[fd]);
 	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* a module that matches: the usual text again */
+	CHECK(strstr(JetErrorText(JET_errFeatureNotAvailable),
+		     "do not match") == NULL);
 	CHECK_ERR(JetGetNotificationFd(&fd2), JET_errSuccess);
 	CHECK(fd2 == fd && fk_opens == 1);
 }
@@ -547,8 +584,9 @@ static void backup_files(void)
 	JET_HANDLE h, h2;
 	char buf[64];
 
+	/* the size probe succeeds, as ESE's ANSI calls */
 	CHECK_ERR(JetGetAttachInfoInstance(a, NULL, 0, &need),
-		  JET_errBufferTooSmall);
+		  JET_errSuccess);
 	CHECK(need == strlen(dbpath) + 2);
 	CHECK_ERR(JetGetAttachInfoInstance(a, buf, need - 1, NULL),
 		  JET_errBufferTooSmall);

@@ -66,15 +66,19 @@ else
 	ko "prototypes differ from ESE"
 fi
 
-# libjet.so: SONAME, and only Jet* exported, at JET_1.0 or a LIBJET_1.x node
+# libjet.so: SONAME, and only Jet* exported, at JET_1.0 or LIBJET_1.1
 so="$O/libjet.so.1.0.0"
 if readelf -d "$so" | grep -q 'SONAME.*\[libjet\.so\.1\]'; then ok; else ko "SONAME"; fi
-bad=$(nm -D --defined-only "$so" | awk '$3 != "JET_1.0" && $3 !~ /^LIBJET_1\.[0-9]+$/ && $3 !~ /^Jet/')
+bad=$(nm -D --defined-only "$so" |
+	awk '$3 != "JET_1.0" && $3 != "LIBJET_1.1" && $3 !~ /^Jet/')
 if [ -z "$bad" ]; then ok; else ko "unexpected exports: $bad"; fi
 n=$(grep -c '^JET_ERR JET_API Jet\|^const char JET_API \*Jet' jet.h)
 e=$(nm -D --defined-only "$so" | awk '$3 ~ /^Jet/' | wc -l)
 if [ "$n" -eq "$e" ]; then ok; else ko "jet.h declares $n calls, libjet.so exports $e"; fi
 if objdump -T "$so" | grep -q 'JET_1.0 *JetStopBackupInstance'; then ok; else ko "symbol version"; fi
+for f in JetGetInstanceByName JetGetLogRollRequest; do
+	if objdump -T "$so" | grep -q "LIBJET_1.1 *$f"; then ok; else ko "symbol version 1.1 of $f"; fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

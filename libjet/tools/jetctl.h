@@ -56,6 +56,15 @@ bool jetctl_is_server_stop(JET_ERR err);
  */
 int jetctl_resolve_instance(const char *arg, JET_INSTANCE *pinst,
 			    char **pname);
+/*
+ * The same, pinned to an owner: the instance's owner must be uid OWNER (a
+ * user name or a uid) or, when OWNER is NULL and jetctl runs privileged,
+ * root. Unprivileged without OWNER: no pin. Refusals are explained.
+ */
+int jetctl_resolve_owned(const char *arg, const char *owner,
+			 JET_INSTANCE *pinst, char **pname);
+/* --owner USER|UID as a uid; a usage error otherwise */
+int jetctl_parse_owner(const char *arg, unsigned long *puid);
 
 /* format.c */
 /* "64.0 MiB"; buf of at least 16 bytes */

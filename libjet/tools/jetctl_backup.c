@@ -592,10 +592,12 @@ int jetctl_backup(int argc, char **argv)
 		{ "truncate", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "copy", required_argument, NULL, 'c' },
+		{ "owner", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct backup b = { .dirfd = -1, .out = -1, .use_sendfile = true,
 			    .chunk = SENDFILE_MIN_CHUNK * 16 };
+	const char *owner = NULL;	/* --owner: see resolve.c */
 	bool quiet = false;
 	int c, rc;
 
@@ -610,6 +612,9 @@ int jetctl_backup(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'o':
+			owner = optarg;
 			break;
 		case 'c':
 			if (!strcmp(optarg, "read"))
@@ -630,7 +635,7 @@ int jetctl_backup(int argc, char **argv)
 	b.dir = argv[optind + 1];
 	progress_init(&b.prog, quiet);
 
-	rc = jetctl_resolve_instance(argv[optind], &b.inst, &b.inst_name);
+	rc = jetctl_resolve_owned(argv[optind], owner, &b.inst, &b.inst_name);
 	if (rc)
 		return rc;
 	b.buf = malloc(COPY_BUF_SIZE);

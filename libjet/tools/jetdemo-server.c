@@ -330,6 +330,27 @@ static int drain_truncations(struct demo *d)
 	}
 }
 
+/* a backup asks for the log roll: close the log we write and register it */
+static int drain_rolls(struct demo *d)
+{
+	unsigned long above;
+	JET_INSTANCE inst;
+	JET_ERR err;
+
+	for (;;) {
+		err = JetGetLogRollRequest(&inst, &above);
+		if (err)
+			return jet_failed("JetGetLogRollRequest", err);
+		if (!inst)
+			return 0;
+		if (inst != d->inst || d->gen <= above)
+			continue;
+		say("rolling log %lu for a backup", d->gen);
+		if (roll_log(d))
+			return 1;
+	}
+}
+
 static void handle_signals(struct demo *d)
 {
 	JET_ERR err;
@@ -418,7 +439,7 @@ static int setup(struct demo *d)
 
 static int run(struct demo *d)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	struct pollfd pfd = { .events = POLLIN | POLLPRI };
 	JET_ERR err;
 
 	err = JetGetNotificationFd(&pfd.fd);
@@ -428,7 +449,9 @@ static int run(struct demo *d)
 		handle_signals(d);
 		/* the wait between writes doubles as the event wait */
 		if (poll(&pfd, 1, (int)d->interval_ms) > 0 &&
-		    (pfd.revents & POLLIN) && drain_truncations(d))
+		    (pfd.revents & POLLPRI) && drain_rolls(d))
+			return 1;
+		if ((pfd.revents & POLLIN) && drain_truncations(d))
 			return 1;
 		if (sig_term)
 			break;

@@ -183,7 +183,9 @@ JET_ERR JetGetInstanceStateInstance(JET_INSTANCE inst, JET_INSTANCE_STATE *st)
 	memset(st, 0, sizeof(*st));
 	st->instance = inst;
 	st->owner_pid = 4242;
-	st->owner_uid = 1000;
+	/* run.sh sets it; 1000 by default */
+	st->owner_uid = getenv("FAKEJET_OWNER_UID") ?
+			strtoul(getenv("FAKEJET_OWNER_UID"), NULL, 10) : 1000;
 	st->flags = JET_INSTANCE_STATE_INITIALIZED;
 	if (inst == FAKE_ID && fk.begun) {
 		st->flags |= JET_INSTANCE_STATE_BACKUP;

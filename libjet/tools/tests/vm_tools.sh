@@ -236,6 +236,39 @@ check "that backup created no directory" test ! -e "$W/s5"
 expect "resume after all exits 2" 2 "$JETCTL" stop-service slow resume
 grep_file "resume after all is explained" "$W/out" "cannot be resumed"
 
+# --- owner pinning: an impostor's instance (h-iso, SPEC section 8) ---------
+# uid 1000 serves an instance called prod; root's backup takes it only when
+# told that uid 1000 is the expected owner.
+mkdir -p /etc "$W/prod"
+grep -q '^impostor:' /etc/passwd 2>/dev/null ||
+	echo 'impostor:x:1000:1000::/tmp:/bin/sh' >>/etc/passwd
+chown 1000:1000 "$W/prod"
+su -s /bin/sh impostor -c "exec '$JETDEMO' --name prod --dir '$W/prod' \
+	--ready-file '$W/prod/ready' --db-size 1" >"$W/prod.log" 2>&1 &
+pid_prod=$!
+demo_pids="$demo_pids $pid_prod"
+i=0
+while [ ! -e "$W/prod/ready" ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -e "$W/prod/ready" ]; then
+	expect "root's backup of uid 1000's prod is refused (exit 2)" 2 \
+		"$JETCTL" backup prod "$W/p1"
+	grep_file "the refusal names the owner and --owner" "$W/out" \
+		"owned by uid 1000, not root.*--owner 1000"
+	check "the refused backup wrote nothing" test ! -e "$W/p1/MANIFEST"
+	expect "backup --owner 1000 prod exits 0" 0 \
+		"$JETCTL" backup --owner 1000 prod "$W/p2"
+	expect "backup --owner impostor (a user name) exits 0" 0 \
+		"$JETCTL" backup --owner impostor prod "$W/p3"
+	expect "backup --owner 0 of uid 1000's prod exits 2" 2 \
+		"$JETCTL" backup --owner 0 prod "$W/p4"
+else
+	not_ok "an instance served by uid 1000 is ready"; show "$W/prod.log"
+fi
+kill "$pid_prod" 2>/dev/null
+
 # --- the end of owners ------------------------------------------------------
 eval kill -TERM "\$pid_slow"
 eval wait "\$pid_slow"
