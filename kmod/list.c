@@ -97,7 +97,11 @@ static void jet_fill_state(struct jet_ctx *ctx, struct jet_instance *inst,
 	st->throttle = inst->throttle_bps;
 	if (inst->paused)
 		st->flags |= JET_STATE_PAUSED;
+	if (inst->frozen)
+		st->flags |= JET_STATE_FROZEN;
 	spin_unlock(&inst->gate_lock);
+	if (inst->snapshot)
+		st->flags |= JET_STATE_SNAPSHOT;
 }
 
 long jet_ioc_get_state(struct jet_ctx *ctx, void *karg, void __user *uarg)

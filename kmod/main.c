@@ -76,6 +76,7 @@ static int jet_release(struct inode *inode, struct file *file)
 {
 	struct jet_ctx *ctx = file->private_data;
 
+	jet_snapshots_release_ctx(ctx);	/* thaws first */
 	jet_backups_release_ctx(ctx);
 	jet_instances_release_ctx(ctx);
 	jet_events_release(ctx);

@@ -493,4 +493,59 @@ TEST(lookup_by_name_takes_only_the_expected_owner)
 	EXPECT_TRUE(jt_child_ok(jt_wait_child(pid, CHILD_MS)));
 }
 
+/*
+ * An instance whose IPC namespace has no process left (its owner moved to
+ * another namespace, keeping its /dev/jet file) still holds that namespace,
+ * so no new namespace can take its address and see the instance. Without
+ * that reference the freed namespace's memory is soon reused by the next
+ * unshare(), and the old instance would show up in a stranger's listing.
+ * Exit status: 0 never seen, 1 seen, 4 unshare failed, 5 set-up failed.
+ */
+#define GHOST_ROUNDS	64
+
+static int ghost_child(void)
+{
+	struct jet_enable_multi em = { 0 };
+	struct jet_create c = { 0 };
+	char name[64];
+	int fd, i, seen;
+
+	snprintf(name, sizeof(name), "jt-ghost-%d", getpid());
+	if (unshare(CLONE_NEWIPC))
+		return 4;
+	fd = jt_raw_open();
+	if (fd < 0 || jt_ioctl(fd, JET_IOC_ENABLE_MULTI, &em))
+		return 5;
+	c.name = (uintptr_t)name;
+	if (jt_ioctl(fd, JET_IOC_CREATE_INSTANCE, &c))
+		return 5;
+	for (i = 0; i < GHOST_ROUNDS; i++) {
+		/* the old namespace loses its last process */
+		if (unshare(CLONE_NEWIPC))
+			return 4;
+		usleep(5000);	/* namespaces are freed by a work item */
+		seen = listed(fd, c.instance, name);
+		if (seen)
+			return seen > 0 ? 1 : 5;
+	}
+	close(fd);
+	return 0;
+}
+
+TEST(instance_outliving_its_namespace_is_never_seen_by_a_new_one)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(ghost_child());
+	status = jt_wait_child(pid, CHILD_MS);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status 0x%x", status);
+	if (WEXITSTATUS(status) == 4)
+		SKIP(return, "unshare(CLONE_NEWIPC) failed");
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("1: a new namespace listed the old one's instance");
+}
+
 TEST_HARNESS_MAIN

@@ -63,6 +63,8 @@ static char *state_text(const JET_INSTANCE_STATE *st)
 		strcat(buf, ",quiesced");
 	if (st->flags & JET_INSTANCE_STATE_PAUSED)
 		strcat(buf, ",paused");
+	if (st->flags & JET_INSTANCE_STATE_FROZEN)
+		strcat(buf, ",frozen");		/* an OS snapshot */
 	return xstrdup(buf);
 }
 

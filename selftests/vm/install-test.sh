@@ -80,6 +80,8 @@ expected=(
 	"644 $p/share/man/man3/jet_backup.3"
 	"644 $p/share/man/man3/jet_owner.3"
 	"644 $p/share/man/man3/jet_stop.3"
+	"644 $p/share/man/man3/jet_legacy.3"
+	"644 $p/share/man/man3/jet_snapshot.3"
 	"644 $p/share/man/man4/jet.4"
 	"644 $p/share/man/man8/jetctl.8"
 )

@@ -284,7 +284,7 @@ fi
 
 # --- the man pages ------------------------------------------------------------
 if command -v groff >/dev/null; then
-	for f in jetctl.8 jetdemo-server.1 jet.4 libjet.3 jet_backup.3 jet_owner.3 jet_stop.3; do
+	for f in jetctl.8 jetdemo-server.1 jet.4 libjet.3 jet_backup.3 jet_owner.3 jet_stop.3 jet_legacy.3 jet_snapshot.3; do
 		check "man page $f renders without warnings" sh -c \
 			"[ -z \"\$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z ../man/$f 2>&1)\" ]"
 		if command -v man >/dev/null; then
