@@ -241,6 +241,10 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 			JET_FIELD(struct jet_snapshot_info, state),
 			JET_FIELD(struct jet_snapshot_info, padding)),
 	       JET_COPIES_OUT),
+	/* cache.c */
+	JET_OP(JET_IOC_SET_BACKUP_CACHE, jet_ioc_set_backup_cache,
+	       struct jet_instance_op,
+	       JET_FLAGS(struct jet_instance_op, 0)),
 };
 
 static u32 jet_arg_u32(const void *karg, u16 off)

@@ -49,6 +49,7 @@
 #include <linux/xarray.h>
 #include <linux/uidgid.h>
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/poll.h>
 
 #include "../uapi/jet_ioctl.h"
@@ -112,6 +113,8 @@ struct jet_instance {
 	bool service_stopped;		/* StopService(All): sticky to term */
 	struct jet_backup *backup;	/* running (maybe stopped) backup */
 	u64 last_bytes_read;		/* of the backup that ended last */
+	/* JET_BACKUP_CACHE_WARM (cache.c): WRITE_ONCE under mutex */
+	bool cache_warm;
 	struct list_head locks;		/* owner's write-range locks */
 	u64 next_lock_id;
 	/* the OS snapshot session it is in (snapshot.c), or NULL */
@@ -147,6 +150,41 @@ struct jet_regfile {
 	/* the user the file counts against while file is set (files.c) */
 	kuid_t charged;
 };
+
+/* ---- cache-neutral backup reads (cache.c) ---- */
+
+struct jet_bfile;
+
+/*
+ * A backup leaves the page cache as it found it: pages of the source that
+ * were resident before the backup looked at them stay; pages that only the
+ * backup brought in are dropped once copied. The owner may opt out per
+ * instance (JET_IOC_SET_BACKUP_CACHE, JET_BACKUP_CACHE_WARM).
+ *
+ * Pages of the window: a chunk, the pages looked at ahead of it, and slack.
+ */
+#define JET_CACHE_WINDOW	1024
+
+/*
+ * What one backup file knows of its source's page cache: for each page of
+ * [first, end), whether it was resident when the backup first looked at it
+ * (bit index = page index % JET_CACHE_WINDOW). Pages before first are
+ * copied and settled; pages from end on are not looked at yet.
+ */
+struct jet_cache {
+	spinlock_t lock;		/* first, end, resident */
+	pgoff_t first;
+	pgoff_t end;
+	DECLARE_BITMAP(resident, JET_CACHE_WINDOW);
+};
+
+void jet_cache_init(struct jet_cache *c);
+/* before copying [pos, pos + len): note what is resident there and ahead */
+void jet_cache_before(struct jet_bfile *bf, loff_t pos, size_t len);
+/* after copying [pos, pos + n): drop the copied pages the backup brought in */
+void jet_cache_after(struct jet_bfile *bf, loff_t pos, size_t n);
+/* the backup file closes: drop what was read ahead and never copied */
+void jet_cache_release(struct jet_bfile *bf);
 
 /* ---- backup (backup.c, bfile.c, stop.c) ---- */
 
@@ -203,6 +241,7 @@ struct jet_bfile {
 	int kind;			/* JET_FILE_* */
 	int copy_index;			/* logs: index in copy_set; else -1 */
 	u64 id;				/* JET_FILE_IOC_ID: unique, never 0 */
+	struct jet_cache cache;		/* what the source's cache held */
 };
 
 /* ---- shared helpers ---- */
@@ -412,6 +451,9 @@ long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
 long jet_ioc_snapshot_end(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_snapshot_get_info(struct jet_ctx *ctx, void *karg,
 			       void __user *uarg);
+/* cache.c */
+long jet_ioc_set_backup_cache(struct jet_ctx *ctx, void *karg,
+			      void __user *uarg);
 /* stop.c */
 long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_stop_service(struct jet_ctx *ctx, void *karg, void __user *uarg);

@@ -55,6 +55,8 @@ static u32 jet_state_flags(struct jet_ctx *ctx, struct jet_instance *inst)
 		flags |= JET_STATE_TERMINATING;
 	if (inst->full_backup_done)
 		flags |= JET_STATE_FULL_BACKUP_DONE;
+	if (inst->cache_warm)
+		flags |= JET_STATE_CACHE_WARM;
 	if (b) {
 		flags |= JET_STATE_BACKUP;
 		if (READ_ONCE(b->err))

@@ -326,6 +326,20 @@ JET_ERR JET_API JetGetLogTruncationEvent(JET_INSTANCE *pinst,
 JET_ERR JET_API JetGetInstanceStateInstance(JET_INSTANCE instance,
 					    JET_INSTANCE_STATE *pstate);
 
+/* ---- the page cache of backups (jet's own, libjet 1.1) ---- */
+
+/* JetSetBackupCacheInstance: what backups read stays in the page cache */
+#define JET_bitBackupCacheWarm			0x00000001
+/* JET_INSTANCE_STATE.flags: the instance's backups warm the cache */
+#define JET_INSTANCE_STATE_CACHE_WARM		0x100000
+/*
+ * grbit 0, the default: backups leave the page cache as they found it (the
+ * pages a backup brought in are dropped once copied); JET_bitBackupCacheWarm:
+ * they leave what they read cached, as a plain read does. See jet(4).
+ */
+JET_ERR JET_API JetSetBackupCacheInstance(JET_INSTANCE instance,
+					  JET_GRBIT grbit);
+
 /* ---- the backup agent's side ---- */
 
 /* grbit: 0 (full) or JET_bitBackupIncremental */

@@ -97,6 +97,8 @@
 /* OS snapshots (JET_IOC_SNAPSHOT_*) */
 #define JET_STATE_SNAPSHOT	0x1000U /* in a snapshot session */
 #define JET_STATE_FROZEN	0x2000U /* frozen: the owner's locks wait */
+/* backups keep what they read in the page cache (JET_BACKUP_CACHE_WARM) */
+#define JET_STATE_CACHE_WARM	0x100000U
 
 /* Backup phases */
 #define JET_PHASE_NONE		0
@@ -324,7 +326,8 @@ struct jet_instance_u64 {
  *	JET_IOC_TRUNCATE_LOG (grbit 0),
  *	JET_IOC_STOP_BACKUP (grbit 0),
  *	JET_IOC_STOP_SERVICE (grbit: JET_SERVICE_*),
- *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes)
+ *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes),
+ *	JET_IOC_SET_BACKUP_CACHE (grbit: JET_BACKUP_CACHE_*)
  * @instance: the instance (ignored in OneInst, and with JET_OP_LEGACY)
  * @grbit: per command, as above
  * @flags: JET_OP_LEGACY for STOP_BACKUP and STOP_SERVICE, else 0
@@ -334,6 +337,15 @@ struct jet_instance_op {
 	__u32 grbit;
 	__u32 flags;
 };
+
+/*
+ * JET_IOC_SET_BACKUP_CACHE grbit. 0, the default: backups are cache-neutral
+ * (pages of a database or log that were resident before a backup read them
+ * stay; the pages only the backup brought in are dropped once copied).
+ * WARM: what backups read stays in the page cache, as a plain read leaves it.
+ */
+#define JET_BACKUP_CACHE_WARM	0x1
+#define JET_BACKUP_CACHE_ALL	0x1
 
 /* struct jet_instance_op.flags: JetStopBackup()/JetStopService() mode rules */
 #define JET_OP_LEGACY		0x1
@@ -604,6 +616,8 @@ struct jet_snapshot_info {
 #define JET_IOC_STOP_SERVICE	_IOW(JET_IOC_MAGIC, 0x18, struct jet_instance_op)
 #define JET_IOC_GET_ROLL_REQUEST _IOR(JET_IOC_MAGIC, 0x19, struct jet_roll_request)
 #define JET_IOC_LOG_LIST	_IOWR(JET_IOC_MAGIC, 0x1a, struct jet_log_list)
+/* the owner: whether backups leave the page cache as they found it */
+#define JET_IOC_SET_BACKUP_CACHE _IOW(JET_IOC_MAGIC, 0x30, struct jet_instance_op)
 
 #define JET_IOC_SNAPSHOT_PREPARE _IOWR(JET_IOC_MAGIC, 0x28, struct jet_snapshot_prepare)
 #define JET_IOC_SNAPSHOT_PREPARE_INSTANCE _IOW(JET_IOC_MAGIC, 0x29, struct jet_snapshot_op)

@@ -5,7 +5,7 @@
 # are missing: a machine that is already set up spends no time here.
 # Runs apt-get as root, or through sudo for a normal user.
 #
-# usage: deps.sh [debug] [matrix] [lint]   what those targets need besides
+# usage: deps.sh [debug] [matrix] [lint] [bench]   what those targets need besides
 set -euo pipefail
 
 pkgs=(
@@ -17,6 +17,7 @@ pkgs=(
 	# jetctl (libarchive, jansson, libcrypto) and its tests
 	pkg-config libarchive-dev libjansson-dev libssl-dev
 	zstd jq restic
+	e2fsprogs					# the VM's ext4 disk image
 )
 for group in "$@"; do
 	case $group in
@@ -27,6 +28,8 @@ for group in "$@"; do
 			linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64) ;;
 	lint)	# checkpatch.pl, sparse, the sanitizers' run-time libraries
 		pkgs+=(perl libasan8 libubsan1 g++) ;;
+	bench)	# make bench's plot
+		pkgs+=(gnuplot-nox) ;;
 	*)	echo "deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
