@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# jet: `make` builds kmod/jet.ko, libjet and the selftests;
-# `make check` installs what is missing, builds, and runs the selftests in a
-# VM (see README.md); `make bench` runs the benchmarks in the same VM.
+# jet: `make` builds kmod/jet.ko, libjet and its tools (needing only kernel
+# headers, libarchive, jansson and libcrypto); `make check` installs what is
+# missing, builds the selftests too, and runs them in a VM (see README.md);
+# `make bench` runs the benchmarks in the same VM.
 
 # The kernel to build for: the running one's headers, else the newest
 # Debian cloud kernel headers installed. KDIR=... overrides.
 KDIR ?= $(shell $(CURDIR)/selftests/vm/kdir.sh)
 
-all: module libjet tools selftests
+all: module libjet tools
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { \
@@ -23,6 +24,7 @@ libjet:
 tools: libjet
 	$(MAKE) -C libjet/tools
 
+# only for make check (and lint): they need the kselftest harness
 selftests: libjet
 	$(MAKE) -C selftests
 
@@ -40,11 +42,14 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
 
 # `make install`: the module (for KDIR's kernel), libjet, its headers and
-# pkg-config file, jetctl, jetdemo-server, the man pages and the udev rule.
+# pkg-config file, jetctl (linked with the shared libjet) and its bash
+# completion, jetdemo-server, the man pages (one per libjet function), the
+# udev rule and modules-load.d/jet.conf.
 # DESTDIR stages it (no depmod, no ldconfig then); PREFIX (/usr/local) is
 # passed on to libjet's and the tools' own install.
 PREFIX ?= /usr/local
 UDEVRULESDIR ?= /lib/udev/rules.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
 KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)".*/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODULEDIR = /lib/modules/$(KRELEASE)/extra
@@ -58,12 +63,15 @@ install: module libjet tools
 	$(MAKE) -C libjet/tools install PREFIX=$(PREFIX)
 	install -D -m 644 kmod/jet.ko $(DESTDIR)$(MODULEDIR)/jet.ko
 	install -D -m 644 kmod/60-jet.rules $(DESTDIR)$(UDEVRULESDIR)/60-jet.rules
+	install -D -m 644 kmod/jet-modules-load.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/jet.conf
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
 uninstall:
 	$(MAKE) -C libjet uninstall PREFIX=$(PREFIX)
 	$(MAKE) -C libjet/tools uninstall PREFIX=$(PREFIX)
-	rm -f $(DESTDIR)$(MODULEDIR)/jet.ko $(DESTDIR)$(UDEVRULESDIR)/60-jet.rules
+	rm -f $(DESTDIR)$(MODULEDIR)/jet.ko $(DESTDIR)$(UDEVRULESDIR)/60-jet.rules \
+		$(DESTDIR)$(MODULESLOADDIR)/jet.conf
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
 # The module's source for DKMS, which rebuilds it for each new kernel.
@@ -73,6 +81,8 @@ dkms-install:
 	install -m 644 kmod/Kbuild kmod/jet.h \
 		$(filter-out %.mod.c,$(wildcard kmod/*.c)) $(DESTDIR)$(DKMS_SRC)/kmod/
 	install -m 644 uapi/jet_ioctl.h $(DESTDIR)$(DKMS_SRC)/uapi/
+	install -D -m 644 kmod/jet-modules-load.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/jet.conf
 	@if [ -n "$(DESTDIR)" ] || ! command -v dkms >/dev/null; then \
 		echo "sources in $(DESTDIR)$(DKMS_SRC); dkms add, build and install not run"; \
 	else \
@@ -87,6 +97,7 @@ dkms-uninstall:
 	-command -v dkms >/dev/null && [ -z "$(DESTDIR)" ] && \
 		dkms remove -m jet -v $(JET_VERSION) --all
 	rm -rf $(DESTDIR)$(DKMS_SRC)
+	rm -f $(DESTDIR)$(MODULESLOADDIR)/jet.conf
 
 # The selftests on the debug kernel: KASAN, lockdep, kmemleak, UBSAN, fault
 # injection (built once, cached in /var/cache/jet-debug-kernel), then the

@@ -160,6 +160,7 @@ static ssize_t jet_source_read(struct jet_bfile *bf, loff_t pos, size_t len,
 
 	init_sync_kiocb(&kiocb, bf->src->file);
 	kiocb.ki_pos = pos;
+	jet_cache_before(bf, pos, len);	/* cache.c: what was resident */
 	if (jet_iter_is_pipe(to))
 		return jet_source_read_pipe(&kiocb, len, to);
 	count = iov_iter_count(to);
@@ -253,6 +254,7 @@ static ssize_t jet_bfile_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		}
 		if (n > 0) {
+			jet_cache_after(bf, pos, n);	/* out of the gate */
 			if (bf->copy_index >= 0)
 				jet_log_delivered(b, bf->copy_index, pos, n);
 			pos += n;
@@ -356,6 +358,7 @@ static int jet_bfile_release(struct inode *inode, struct file *file)
 
 	/* the timer uses the backup's instance: stop it first */
 	timer_delete_sync(&priv->poll_timer);
+	jet_cache_release(bf);
 	atomic_dec(&bf->backup->open_files);
 	jet_regfile_put(bf->src);
 	jet_backup_put(bf->backup);
@@ -394,6 +397,7 @@ struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
 	priv->bf.size = size;
 	priv->bf.kind = kind;
 	priv->bf.copy_index = copy_index;
+	jet_cache_init(&priv->bf.cache);
 	priv->bf.id = atomic64_inc_return(&jet_bfile_last_id);
 	timer_setup(&priv->poll_timer, jet_bfile_poll_timer, 0);
 

@@ -18,6 +18,7 @@ struct jet_ctx *jet_ctx_alloc(void)
 	ctx->mode = JET_MODE_NOSET;
 	INIT_LIST_HEAD(&ctx->instances);
 	INIT_LIST_HEAD(&ctx->backups);
+	INIT_LIST_HEAD(&ctx->snapshots);
 	spin_lock_init(&ctx->events_lock);
 	INIT_LIST_HEAD(&ctx->events);
 	init_waitqueue_head(&ctx->events_wq);
@@ -29,6 +30,7 @@ void jet_ctx_free(struct jet_ctx *ctx)
 {
 	WARN_ON(!list_empty(&ctx->instances));
 	WARN_ON(!list_empty(&ctx->backups));
+	WARN_ON(!list_empty(&ctx->snapshots));
 	WARN_ON(!list_empty(&ctx->events));
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);

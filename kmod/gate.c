@@ -430,6 +430,9 @@ long jet_ioc_lock_range(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	if (ret)
 		goto out_free;
 	ret = jet_check_owner(ctx, inst);
+	/* an OS snapshot's freeze holds new write locks back (snapshot.c) */
+	if (!ret)
+		ret = jet_snapshot_wait_thawed(inst);
 	if (!ret) {
 		lock->db = jet_find_db(inst, path);
 		if (!lock->db)

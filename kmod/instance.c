@@ -324,13 +324,15 @@ int jet_instance_lock(struct jet_ctx *ctx, u64 handle,
 		      struct jet_instance **out)
 {
 	struct jet_instance *inst = NULL;
+	bool oneinst = READ_ONCE(ctx->mode) == JET_MODE_ONEINST;
+	int ret = 0;
 
 	/*
 	 * Callers may or may not hold ctx->lock, so the mode is read without
 	 * it: a call racing with the context's init or term acts on one side
 	 * of it, and the instance it finds is live or says -ESHUTDOWN.
 	 */
-	if (READ_ONCE(ctx->mode) == JET_MODE_ONEINST)
+	if (oneinst)
 		inst = jet_instance_get_unnamed(ctx);
 	else if (handle && handle <= U32_MAX)
 		inst = jet_instance_get(handle);
@@ -346,10 +348,18 @@ int jet_instance_lock(struct jet_ctx *ctx, u64 handle,
 		jet_instance_put(inst);
 		return -EINTR;
 	}
-	if (inst->terminating) {
+	/*
+	 * A stale OneInst look (a term and a MultiInst create since) must not
+	 * resolve to the unnamed MultiInst instance the handle did not name.
+	 */
+	if (oneinst && !inst->oneinst)
+		ret = -EINVAL;
+	else if (inst->terminating)
+		ret = -ESHUTDOWN;
+	if (ret) {
 		mutex_unlock(&inst->mutex);
 		jet_instance_put(inst);
-		return -ESHUTDOWN;
+		return ret;
 	}
 	*out = inst;
 	return 0;
@@ -441,6 +451,7 @@ static long jet_init_oneinst(struct jet_ctx *ctx, u64 __user *uid)
 	if (!inst)
 		return -ENOMEM;
 	inst->initialized = true;
+	inst->oneinst = true;
 	err = jet_instance_add(ctx, inst, uid, JET_MODE_ONEINST);
 	if (err)
 		jet_instance_put(inst);

@@ -64,6 +64,9 @@ union jet_ioctl_arg {
 	struct jet_open_file open_file;
 	struct jet_lock_range lock_range;
 	struct jet_truncate_event truncate_event;
+	struct jet_snapshot_prepare snapshot_prepare;
+	struct jet_snapshot_op snapshot_op;
+	struct jet_snapshot_info snapshot_info;
 	struct jet_roll_request roll_request;
 	struct jet_log_list log_list;
 };
@@ -208,6 +211,40 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 			  offsetof(struct jet_log_list, gen_low) }),
 	       JET_FLAGS(struct jet_log_list, JET_LOGS_FLAGS),
 	       JET_COPIES_OUT),
+	/* OS snapshots (snapshot.c); each handler checks its grbit */
+	JET_OP(JET_IOC_SNAPSHOT_PREPARE, jet_ioc_snapshot_prepare,
+	       struct jet_snapshot_prepare,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_prepare, snapshot),
+			JET_FIELD(struct jet_snapshot_prepare, padding)),
+	       JET_COPIES_OUT),
+	JET_OP(JET_IOC_SNAPSHOT_PREPARE_INSTANCE,
+	       jet_ioc_snapshot_prepare_instance, struct jet_snapshot_op,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_op, timeout_ms))),
+	JET_OP(JET_IOC_SNAPSHOT_FREEZE, jet_ioc_snapshot_freeze,
+	       struct jet_snapshot_op,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_op, instance))),
+	JET_OP(JET_IOC_SNAPSHOT_THAW, jet_ioc_snapshot_thaw,
+	       struct jet_snapshot_op,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_op, instance),
+			JET_FIELD(struct jet_snapshot_op, timeout_ms))),
+	JET_OP(JET_IOC_SNAPSHOT_TRUNCATE_LOG, jet_ioc_snapshot_truncate_log,
+	       struct jet_snapshot_op,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_op, timeout_ms))),
+	JET_OP(JET_IOC_SNAPSHOT_END, jet_ioc_snapshot_end,
+	       struct jet_snapshot_op,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_op, instance),
+			JET_FIELD(struct jet_snapshot_op, timeout_ms))),
+	/* -ENOBUFS writes the count back */
+	JET_OP(JET_IOC_SNAPSHOT_GET_INFO, jet_ioc_snapshot_get_info,
+	       struct jet_snapshot_info,
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_info, count),
+			JET_FIELD(struct jet_snapshot_info, state),
+			JET_FIELD(struct jet_snapshot_info, padding)),
+	       JET_COPIES_OUT),
+	/* cache.c */
+	JET_OP(JET_IOC_SET_BACKUP_CACHE, jet_ioc_set_backup_cache,
+	       struct jet_instance_op,
+	       JET_FLAGS(struct jet_instance_op, 0)),
 };
 
 static u32 jet_arg_u32(const void *karg, u16 off)

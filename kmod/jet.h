@@ -10,9 +10,12 @@
  *  jet_backup    one streaming backup of an instance, owned by the agent's
  *                context; kref-counted (instance, agent and files hold refs).
  *  jet_bfile     private data of one backup file descriptor (anon inode).
+ *  jet_snapshot  an OS snapshot session, owned by the context that
+ *                prepared it (snapshot.c).
  *
  * Lock order (outermost first):
  *  ctx->lock  ->  inst->mutex  ->  jet_global_lock  ->  inst->gate_lock
+ *  ctx->lock  ->  snapshot->lock  ->  inst->mutex
  *  ctx->events_lock and the XArray's own lock are innermost.
  *  b->copy_mutex (delivered ranges, logs.c) is taken alone by readers and
  *  under inst->mutex by TruncateLog; nothing is taken under it.
@@ -46,6 +49,7 @@
 #include <linux/xarray.h>
 #include <linux/uidgid.h>
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/poll.h>
 
 #include "../uapi/jet_ioctl.h"
@@ -59,6 +63,11 @@ struct jet_ctx {
 	struct list_head instances;	/* owned, by jet_instance.ctx_node */
 	unsigned int ninstances;
 	struct list_head backups;	/* begun here, by jet_backup.ctx_node */
+
+	/* OS snapshot sessions prepared here (snapshot.c), under lock */
+	struct list_head snapshots;
+	unsigned int nsnapshots;
+	u32 next_snapshot_id;
 
 	spinlock_t events_lock;		/* events; taken in poll() */
 	struct list_head events;	/* struct jet_event, FIFO */
@@ -86,6 +95,7 @@ struct jet_instance {
 	struct jet_ctx *owner;
 	bool initialized;
 	bool terminating;
+	bool oneinst;			/* made by JetInit(NULL); set once */
 	struct list_head dbs;		/* jet_regfile, attach order */
 	unsigned int ndbs;
 	struct list_head logs;		/* jet_regfile, generation order */
@@ -103,13 +113,19 @@ struct jet_instance {
 	bool service_stopped;		/* StopService(All): sticky to term */
 	struct jet_backup *backup;	/* running (maybe stopped) backup */
 	u64 last_bytes_read;		/* of the backup that ended last */
+	/* JET_BACKUP_CACHE_WARM (cache.c): WRITE_ONCE under mutex */
+	bool cache_warm;
 	struct list_head locks;		/* owner's write-range locks */
 	u64 next_lock_id;
+	/* the OS snapshot session it is in (snapshot.c), or NULL */
+	struct jet_snapshot *snapshot;
 
 	/* The read gate (gate.c); see stop.c for the stop protocol. */
 	spinlock_t gate_lock;
 	wait_queue_head_t gate_wq;	/* blocked backup reads and lockers */
 	bool paused;
+	/* an OS snapshot froze it: LOCK_RANGE waits (also under mutex) */
+	bool frozen;
 	u64 throttle_bps;		/* 0: none */
 	u64 throttle_tokens;
 	ktime_t throttle_stamp;
@@ -134,6 +150,41 @@ struct jet_regfile {
 	/* the user the file counts against while file is set (files.c) */
 	kuid_t charged;
 };
+
+/* ---- cache-neutral backup reads (cache.c) ---- */
+
+struct jet_bfile;
+
+/*
+ * A backup leaves the page cache as it found it: pages of the source that
+ * were resident before the backup looked at them stay; pages that only the
+ * backup brought in are dropped once copied. The owner may opt out per
+ * instance (JET_IOC_SET_BACKUP_CACHE, JET_BACKUP_CACHE_WARM).
+ *
+ * Pages of the window: a chunk, the pages looked at ahead of it, and slack.
+ */
+#define JET_CACHE_WINDOW	1024
+
+/*
+ * What one backup file knows of its source's page cache: for each page of
+ * [first, end), whether it was resident when the backup first looked at it
+ * (bit index = page index % JET_CACHE_WINDOW). Pages before first are
+ * copied and settled; pages from end on are not looked at yet.
+ */
+struct jet_cache {
+	spinlock_t lock;		/* first, end, resident */
+	pgoff_t first;
+	pgoff_t end;
+	DECLARE_BITMAP(resident, JET_CACHE_WINDOW);
+};
+
+void jet_cache_init(struct jet_cache *c);
+/* before copying [pos, pos + len): note what is resident there and ahead */
+void jet_cache_before(struct jet_bfile *bf, loff_t pos, size_t len);
+/* after copying [pos, pos + n): drop the copied pages the backup brought in */
+void jet_cache_after(struct jet_bfile *bf, loff_t pos, size_t n);
+/* the backup file closes: drop what was read ahead and never copied */
+void jet_cache_release(struct jet_bfile *bf);
 
 /* ---- backup (backup.c, bfile.c, stop.c) ---- */
 
@@ -190,6 +241,7 @@ struct jet_bfile {
 	int kind;			/* JET_FILE_* */
 	int copy_index;			/* logs: index in copy_set; else -1 */
 	u64 id;				/* JET_FILE_IOC_ID: unique, never 0 */
+	struct jet_cache cache;		/* what the source's cache held */
 };
 
 /* ---- shared helpers ---- */
@@ -323,6 +375,17 @@ __poll_t jet_events_poll(struct jet_ctx *ctx, struct file *file,
 			 poll_table *wait);
 void jet_events_release(struct jet_ctx *ctx);
 
+/*
+ * snapshot.c. Under inst->mutex: wait until no snapshot freezes inst (it
+ * drops and retakes the mutex): 0, -ESHUTDOWN (term meanwhile), or
+ * -ERESTARTSYS.
+ */
+int jet_snapshot_wait_thawed(struct jet_instance *inst);
+/* under inst->mutex: a stop of inst thaws its snapshot session */
+void jet_snapshot_stop(struct jet_instance *inst);
+/* context close: abort every session it prepared, thawing */
+void jet_snapshots_release_ctx(struct jet_ctx *ctx);
+
 /* bfile.c: a new backup file descriptor of size bytes (not yet installed) */
 struct file *jet_bfile_create(struct jet_backup *b, struct jet_regfile *src,
 			      int kind, int copy_index, loff_t size,
@@ -374,6 +437,23 @@ long jet_ioc_get_truncate_log_info(struct jet_ctx *ctx, void *karg,
 				   void __user *uarg);
 long jet_ioc_log_list(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg);
+/* snapshot.c */
+long jet_ioc_snapshot_prepare(struct jet_ctx *ctx, void *karg,
+			      void __user *uarg);
+long jet_ioc_snapshot_prepare_instance(struct jet_ctx *ctx, void *karg,
+				       void __user *uarg);
+long jet_ioc_snapshot_freeze(struct jet_ctx *ctx, void *karg,
+			     void __user *uarg);
+long jet_ioc_snapshot_thaw(struct jet_ctx *ctx, void *karg,
+			   void __user *uarg);
+long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
+				   void __user *uarg);
+long jet_ioc_snapshot_end(struct jet_ctx *ctx, void *karg, void __user *uarg);
+long jet_ioc_snapshot_get_info(struct jet_ctx *ctx, void *karg,
+			       void __user *uarg);
+/* cache.c */
+long jet_ioc_set_backup_cache(struct jet_ctx *ctx, void *karg,
+			      void __user *uarg);
 /* stop.c */
 long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_stop_service(struct jet_ctx *ctx, void *karg, void __user *uarg);

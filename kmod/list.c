@@ -55,6 +55,8 @@ static u32 jet_state_flags(struct jet_ctx *ctx, struct jet_instance *inst)
 		flags |= JET_STATE_TERMINATING;
 	if (inst->full_backup_done)
 		flags |= JET_STATE_FULL_BACKUP_DONE;
+	if (inst->cache_warm)
+		flags |= JET_STATE_CACHE_WARM;
 	if (b) {
 		flags |= JET_STATE_BACKUP;
 		if (READ_ONCE(b->err))
@@ -95,7 +97,11 @@ static void jet_fill_state(struct jet_ctx *ctx, struct jet_instance *inst,
 	st->throttle = inst->throttle_bps;
 	if (inst->paused)
 		st->flags |= JET_STATE_PAUSED;
+	if (inst->frozen)
+		st->flags |= JET_STATE_FROZEN;
 	spin_unlock(&inst->gate_lock);
+	if (inst->snapshot)
+		st->flags |= JET_STATE_SNAPSHOT;
 }
 
 long jet_ioc_get_state(struct jet_ctx *ctx, void *karg, void __user *uarg)

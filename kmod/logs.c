@@ -397,6 +397,13 @@ void jet_log_registered(struct jet_instance *inst, u64 generation)
 
 	lockdep_assert_held(&inst->mutex);
 	WRITE_ONCE(inst->log_generation, generation);
+	/* an OS snapshot's freeze waits for a roll as well (snapshot.c) */
+	if (inst->frozen) {
+		if (inst->owner)
+			jet_roll_request_remove(inst->owner, inst->id,
+						generation);
+		wake_up(&inst->gate_wq);
+	}
 	if (!b || !b->roll_asked || b->log_info_done)
 		return;
 	/* the request is answered: it leaves the owner's queue */

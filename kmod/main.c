@@ -17,23 +17,24 @@ DEFINE_MUTEX(jet_global_lock);
 
 /*
  * Limits (SPEC section 8; jet(4) says why each default). A user at all of
- * them leaves room for others: 16 users fill one namespace, four
- * namespaces the system.
+ * them leaves room for others: 16 users fill one namespace, and one
+ * namespace (a container) fills half the system, whose total is the
+ * SPEC's 1024.
  */
-unsigned int jet_max_instances = 4096;
+unsigned int jet_max_instances = 1024;
 module_param_named(max_instances, jet_max_instances, uint, 0644);
-MODULE_PARM_DESC(max_instances, "Most instances on the system (default 4096)");
+MODULE_PARM_DESC(max_instances, "Most instances on the system (default 1024)");
 
-unsigned int jet_max_instances_per_ns = 1024;
+unsigned int jet_max_instances_per_ns = 512;
 module_param_named(max_instances_per_ns, jet_max_instances_per_ns, uint, 0644);
 MODULE_PARM_DESC(max_instances_per_ns,
-		 "Most instances in one IPC namespace (default 1024)");
+		 "Most instances in one IPC namespace (default 512)");
 
-unsigned int jet_max_instances_per_user = 64;
+unsigned int jet_max_instances_per_user = 32;
 module_param_named(max_instances_per_user, jet_max_instances_per_user, uint,
 		   0644);
 MODULE_PARM_DESC(max_instances_per_user,
-		 "Most instances one effective uid may own (default 64)");
+		 "Most instances one effective uid may own (default 32)");
 
 unsigned int jet_max_databases = 64;
 module_param_named(max_databases, jet_max_databases, uint, 0644);
@@ -76,6 +77,7 @@ static int jet_release(struct inode *inode, struct file *file)
 {
 	struct jet_ctx *ctx = file->private_data;
 
+	jet_snapshots_release_ctx(ctx);	/* thaws first */
 	jet_backups_release_ctx(ctx);
 	jet_instances_release_ctx(ctx);
 	jet_events_release(ctx);
@@ -124,3 +126,4 @@ module_exit(jet_exit);
 
 MODULE_DESCRIPTION("jet: ESE-style streaming backups of database files");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("1.0.0");

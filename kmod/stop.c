@@ -105,6 +105,8 @@ long jet_ioc_stop_backup(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	/* an earlier stop, or StopService(All), stands */
 	if (!ret && b && !b->err)
 		jet_backup_fail(b, -ECANCELED);
+	if (!ret)
+		jet_snapshot_stop(inst);	/* a stop thaws too */
 
 	jet_instance_unlock(inst);
 	return ret;
@@ -138,6 +140,7 @@ long jet_ioc_stop_service(struct jet_ctx *ctx, void *karg, void __user *uarg)
 		inst->service_stopped = true;
 		if (inst->backup)
 			jet_backup_fail(inst->backup, -ECONNABORTED);
+		jet_snapshot_stop(inst);
 	} else {
 		/* recorded only: these do not stop backups */
 		inst->service_bits |= op->grbit;

@@ -88,6 +88,14 @@ static const struct jet_err_text jet_err_texts[] = {
 	  "the operation is not valid now; check the call sequence" },
 	{ JET_errFileIOBeyondEOF,
 	  "a database or log became shorter than its size at open while it was backed up: the backup failed; back up again once the owner stopped shrinking it" },
+	{ JET_errOSSnapshotInvalidSequence,
+	  "that snapshot call is not valid in the session's state; see jet_snapshot(3) for the order" },
+	{ JET_errOSSnapshotTimeOut,
+	  "the freeze timed out (or the owners' writes did not pause in time) and the instances were thawed; the snapshot is not consistent, abort it" },
+	{ JET_errOSSnapshotNotAllowed,
+	  "the instance is in a snapshot session already; end that session first" },
+	{ JET_errOSSnapshotInvalidSnapId,
+	  "no snapshot session of this process has that id (it ended, or was never prepared)" },
 };
 
 const char *JetErrorText(JET_ERR err)

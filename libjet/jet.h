@@ -74,6 +74,11 @@ typedef char JET_API_PTR_is_pointer_sized[
 	sizeof(JET_API_PTR) == sizeof(void *) ? 1 : -1];
 #endif
 
+/* ESE's names for ANSI strings and for an OS snapshot session */
+typedef char *JET_PSTR;
+typedef const char *JET_PCSTR;
+typedef JET_API_PTR JET_OSSNAPID;	/* an OS snapshot session, never 0 */
+
 #define JET_instanceNil		(~(JET_INSTANCE)0)
 #define JET_sesidNil		(~(JET_SESID)0)
 #define JET_handleNil		(~(JET_HANDLE)0)
@@ -87,6 +92,8 @@ typedef struct {
 	char **szDatabaseDisplayName;	/* the same strings as the paths */
 	char **szDatabaseSLVFileName_Obsolete;	/* cDatabases NULLs */
 } JET_INSTANCE_INFO;
+/* ESE's ANSI name for it (jet has only ANSI strings) */
+typedef JET_INSTANCE_INFO JET_INSTANCE_INFO_A;
 
 /* System parameters for JetEnableMultiInstance(); jet has none to set. */
 typedef struct {
@@ -125,6 +132,8 @@ typedef struct {
 #define JET_INSTANCE_STATE_TERMINATING		0x040
 #define JET_INSTANCE_STATE_FULL_BACKUP_DONE	0x080
 #define JET_INSTANCE_STATE_BACKUP_MINE		0x100	/* caller runs it */
+#define JET_INSTANCE_STATE_SNAPSHOT		0x1000	/* in an OS snapshot */
+#define JET_INSTANCE_STATE_FROZEN		0x2000	/* its locks wait */
 
 #define JET_BACKUP_PHASE_NONE		0
 #define JET_BACKUP_PHASE_DATABASES	1
@@ -192,6 +201,10 @@ typedef struct {
 /* ESE's, for the log roll and sources that shrink (jet_backup(3)) */
 #define JET_errLogWriteFail			-510
 #define JET_errFileIOBeyondEOF			-4001
+#define JET_errOSSnapshotInvalidSequence	-2401
+#define JET_errOSSnapshotTimeOut		-2402
+#define JET_errOSSnapshotNotAllowed		-2403
+#define JET_errOSSnapshotInvalidSnapId		-2404
 
 /* ---- run mode and instances ---- */
 
@@ -313,6 +326,20 @@ JET_ERR JET_API JetGetLogTruncationEvent(JET_INSTANCE *pinst,
 JET_ERR JET_API JetGetInstanceStateInstance(JET_INSTANCE instance,
 					    JET_INSTANCE_STATE *pstate);
 
+/* ---- the page cache of backups (jet's own, libjet 1.1) ---- */
+
+/* JetSetBackupCacheInstance: what backups read stays in the page cache */
+#define JET_bitBackupCacheWarm			0x00000001
+/* JET_INSTANCE_STATE.flags: the instance's backups warm the cache */
+#define JET_INSTANCE_STATE_CACHE_WARM		0x100000
+/*
+ * grbit 0, the default: backups leave the page cache as they found it (the
+ * pages a backup brought in are dropped once copied); JET_bitBackupCacheWarm:
+ * they leave what they read cached, as a plain read does. See jet(4).
+ */
+JET_ERR JET_API JetSetBackupCacheInstance(JET_INSTANCE instance,
+					  JET_GRBIT grbit);
+
 /* ---- the backup agent's side ---- */
 
 /* grbit: 0 (full) or JET_bitBackupIncremental */
@@ -397,6 +424,95 @@ JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
 /* grbit: All (0), BackgroundUserTasks and/or QuiesceCaches, or Resume alone */
 JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance,
 					const JET_GRBIT grbit);
+
+/* ---- the legacy one-instance calls (legacy.c) ---- */
+
+/*
+ * As their ...Instance forms, on the one instance of a process that called
+ * JetInit(NULL) (OneInst mode). In MultiInst mode they fail with
+ * JET_errRunningInMultiInstanceMode, before any instance (NoSet) with
+ * JET_errInvalidParameter, and change nothing. JetGetTruncateLogInfo is
+ * jet's own (ESE has only the ...Instance form).
+ */
+JET_ERR JET_API JetBeginExternalBackup(JET_GRBIT grbit);
+JET_ERR JET_API JetGetAttachInfo(void *pv, unsigned long cbMax,
+				 unsigned long *pcbActual);
+JET_ERR JET_API JetOpenFile(const char *szFileName, JET_HANDLE *phfFile,
+			    unsigned long *pulFileSizeLow,
+			    unsigned long *pulFileSizeHigh);
+JET_ERR JET_API JetReadFile(JET_HANDLE hfFile, void *pv, unsigned long cb,
+			    unsigned long *pcbActual);
+JET_ERR JET_API JetCloseFile(JET_HANDLE hfFile);
+JET_ERR JET_API JetGetLogInfo(void *pv, unsigned long cbMax,
+			      unsigned long *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfo(void *pv, unsigned long cbMax,
+				      unsigned long *pcbActual);
+JET_ERR JET_API JetTruncateLog(void);
+JET_ERR JET_API JetEndExternalBackup(void);
+
+/* ESE's ANSI names: jet's strings are ANSI, so each is the call itself */
+#define JetGetAttachInfoA		JetGetAttachInfo
+#define JetGetAttachInfoInstanceA	JetGetAttachInfoInstance
+#define JetOpenFileA			JetOpenFile
+#define JetOpenFileInstanceA		JetOpenFileInstance
+#define JetGetLogInfoA			JetGetLogInfo
+#define JetGetLogInfoInstanceA		JetGetLogInfoInstance
+#define JetGetTruncateLogInfoInstanceA	JetGetTruncateLogInfoInstance
+#define JetGetInstanceInfoA		JetGetInstanceInfo
+#define JetGetLogInfoInstance2A		JetGetLogInfoInstance2
+typedef JET_LOGINFO JET_LOGINFO_A;
+
+/* ---- OS snapshots (snapshot.c), ESE's calls and grbits ---- */
+
+#define JET_bitIncrementalSnapshot	0x00000001	/* Prepare */
+#define JET_bitCopySnapshot		0x00000002	/* Prepare */
+#define JET_bitContinueAfterThaw	0x00000004	/* Prepare */
+#define JET_bitExplicitPrepare		0x00000008	/* Prepare */
+#define JET_bitAllDatabasesSnapshot	0x00000001	/* TruncateLog */
+#define JET_bitAbortSnapshot		0x00000001	/* End */
+
+/* ESE's system parameter id, for JetSetOSSnapshotTimeout()'s reader */
+#define JET_paramOSSnapshotTimeout	82
+
+/*
+ * A session of this process (its exit aborts it, thawing). While frozen,
+ * the owners' JetLockWriteRangeInstance waits (no page write is in flight);
+ * backup reads go on. A freeze thaws by itself after its timeout, and when
+ * an owner stops its instance. See jet_snapshot(3).
+ */
+JET_ERR JET_API JetOSSnapshotPrepare(JET_OSSNAPID *psnapId,
+				     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
+					     JET_INSTANCE instance,
+					     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotFreezeA(const JET_OSSNAPID snapId,
+				     unsigned long *pcInstanceInfo,
+				     JET_INSTANCE_INFO_A **paInstanceInfo,
+				     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotThaw(const JET_OSSNAPID snapId,
+				  const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotAbort(const JET_OSSNAPID snapId,
+				   const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId,
+					 const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
+						 JET_INSTANCE instance,
+						 const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfoA(const JET_OSSNAPID snapId,
+					    unsigned long *pcInstanceInfo,
+					    JET_INSTANCE_INFO_A **paInstanceInfo,
+					    const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotEnd(const JET_OSSNAPID snapId,
+				 const JET_GRBIT grbit);
+/*
+ * jet's own, for ESE's JET_paramOSSnapshotTimeout: the longest freeze of
+ * this process's later JetOSSnapshotFreeze calls, in ms (at most one hour);
+ * 0: the module's snapshot_timeout_ms (ESE's default, 70 s).
+ */
+JET_ERR JET_API JetSetOSSnapshotTimeout(unsigned long cmsecTimeout);
+
+#define JetOSSnapshotFreeze		JetOSSnapshotFreezeA
+#define JetOSSnapshotGetFreezeInfo	JetOSSnapshotGetFreezeInfoA
 
 /* ---- errors (jet's own) ---- */
 

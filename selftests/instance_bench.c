@@ -4,7 +4,8 @@
  * number of instances on the system.
  *
  * A holder process keeps 100, then 10,000 initialized instances live (the
- * module's max_instances and max_instances_per_user are raised for the run
+ * module's max_instances, max_instances_per_user and max_instances_per_ns
+ * are raised for the run
  * and restored after). Measured, in a few blocks that alternate the two
  * sizes (times: the lower quartile of all rounds, bench.h):
  *  - one JetCreateInstance + JetInit + JetTerm cycle of this process, with
@@ -39,11 +40,13 @@
 
 /* ---- module parameters ---- */
 
-static const char *const param_names[2] = {
-	"max_instances", "max_instances_per_user",
+#define NPARAMS		3
+
+static const char *const param_names[NPARAMS] = {
+	"max_instances", "max_instances_per_user", "max_instances_per_ns",
 };
 
-static char param_saved[2][32];
+static char param_saved[NPARAMS][32];
 static int params_changed;
 
 static int param_write(const char *name, const char *val)
@@ -67,21 +70,21 @@ static void params_restore(void)
 
 	if (!params_changed)
 		return;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NPARAMS; i++)
 		if (param_write(param_names[i], param_saved[i]))
 			printf("# could not restore %s to %s\n",
 			       param_names[i], param_saved[i]);
 	params_changed = 0;
 }
 
-/* Raise both limits to LIMIT, remembering the old values; 0 or -errno. */
+/* Raise the instance limits to LIMIT, remembering the old values; 0 or -errno. */
 static int params_raise(void)
 {
 	char path[128], val[32];
 	ssize_t n;
 	int fd, i, err;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NPARAMS; i++) {
 		snprintf(path, sizeof(path), PARAMS "%s", param_names[i]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -96,7 +99,7 @@ static int params_raise(void)
 	params_changed = 1;
 	atexit(params_restore);
 	snprintf(val, sizeof(val), "%d", LIMIT);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NPARAMS; i++) {
 		err = param_write(param_names[i], val);
 		if (err)
 			return err;

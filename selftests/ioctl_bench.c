@@ -54,7 +54,8 @@ static double batch(struct fds *f, int k)
 			bad |= ioctl(f->dev, JET_IOC_QUERY, &q);
 			break;
 		case K_STATE:
-			gs.instance = f->inst;
+			/* ABI v2: the output must be zero on the way in */
+			gs = (struct jet_get_state){ .instance = f->inst };
 			bad |= ioctl(f->dev, JET_IOC_GET_STATE, &gs);
 			break;
 		case K_FILE:

@@ -15,7 +15,7 @@
 #include "kselftest_harness.h"
 #include "jet_test.h"
 
-#define DEFAULT_MAX_INSTANCES	4096U
+#define DEFAULT_MAX_INSTANCES	1024U
 #define CHILD_MS	20000
 
 static bool module_loaded(void)

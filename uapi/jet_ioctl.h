@@ -94,6 +94,11 @@
 #define JET_STATE_TERMINATING	0x40U
 #define JET_STATE_FULL_BACKUP_DONE 0x80U
 #define JET_STATE_BACKUP_MINE	0x100U  /* the caller's context runs the backup */
+/* OS snapshots (JET_IOC_SNAPSHOT_*) */
+#define JET_STATE_SNAPSHOT	0x1000U /* in a snapshot session */
+#define JET_STATE_FROZEN	0x2000U /* frozen: the owner's locks wait */
+/* backups keep what they read in the page cache (JET_BACKUP_CACHE_WARM) */
+#define JET_STATE_CACHE_WARM	0x100000U
 
 /* Backup phases */
 #define JET_PHASE_NONE		0
@@ -321,7 +326,8 @@ struct jet_instance_u64 {
  *	JET_IOC_TRUNCATE_LOG (grbit 0),
  *	JET_IOC_STOP_BACKUP (grbit 0),
  *	JET_IOC_STOP_SERVICE (grbit: JET_SERVICE_*),
- *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes)
+ *	JET_IOC_PAUSE_BACKUP (grbit 1 pauses, 0 resumes),
+ *	JET_IOC_SET_BACKUP_CACHE (grbit: JET_BACKUP_CACHE_*)
  * @instance: the instance (ignored in OneInst, and with JET_OP_LEGACY)
  * @grbit: per command, as above
  * @flags: JET_OP_LEGACY for STOP_BACKUP and STOP_SERVICE, else 0
@@ -331,6 +337,15 @@ struct jet_instance_op {
 	__u32 grbit;
 	__u32 flags;
 };
+
+/*
+ * JET_IOC_SET_BACKUP_CACHE grbit. 0, the default: backups are cache-neutral
+ * (pages of a database or log that were resident before a backup read them
+ * stay; the pages only the backup brought in are dropped once copied).
+ * WARM: what backups read stays in the page cache, as a plain read leaves it.
+ */
+#define JET_BACKUP_CACHE_WARM	0x1
+#define JET_BACKUP_CACHE_ALL	0x1
 
 /* struct jet_instance_op.flags: JetStopBackup()/JetStopService() mode rules */
 #define JET_OP_LEGACY		0x1
@@ -497,6 +512,81 @@ struct jet_file_id {
 	__u64 id;
 };
 
+/* ---- OS snapshots (JetOSSnapshot*), ESE's grbits and sequence ---- */
+
+/* struct jet_snapshot_prepare.grbit */
+#define JET_SNAP_INCREMENTAL		0x1	/* JET_bitIncrementalSnapshot */
+#define JET_SNAP_COPY			0x2	/* JET_bitCopySnapshot */
+#define JET_SNAP_CONTINUE_AFTER_THAW	0x4	/* JET_bitContinueAfterThaw */
+#define JET_SNAP_EXPLICIT_PREPARE	0x8	/* JET_bitExplicitPrepare */
+#define JET_SNAP_PREPARE_ALL		0xf
+/* JET_IOC_SNAPSHOT_TRUNCATE_LOG grbit: JET_bitAllDatabasesSnapshot */
+#define JET_SNAP_ALL_DATABASES		0x1
+/* JET_IOC_SNAPSHOT_END grbit: JET_bitAbortSnapshot */
+#define JET_SNAP_ABORT			0x1
+
+/* struct jet_snapshot_info.state */
+#define JET_SNAP_STATE_PREPARED		1
+#define JET_SNAP_STATE_FROZEN		2
+#define JET_SNAP_STATE_THAWED		3	/* logs may be truncated */
+#define JET_SNAP_STATE_TRUNCATED	4
+#define JET_SNAP_STATE_FAILED		5	/* timed out, or stopped */
+
+/* Most instances in one snapshot session, and sessions per context. */
+#define JET_SNAP_INSTANCES_MAX		256
+#define JET_SNAP_SESSIONS_MAX		16
+
+/**
+ * struct jet_snapshot_prepare - JET_IOC_SNAPSHOT_PREPARE: a new snapshot
+ *	session, owned by the caller's context (its close aborts it)
+ * @snapshot: out, the session's id (never 0), valid in this context only
+ * @grbit: JET_SNAP_* prepare bits. Without JET_SNAP_EXPLICIT_PREPARE the
+ *	session takes every initialised instance the caller may back up that
+ *	is in no other session, now
+ * @padding: must be zero
+ */
+struct jet_snapshot_prepare {
+	__u64 snapshot;
+	__u32 grbit;
+	__u32 padding;
+};
+
+/**
+ * struct jet_snapshot_op - the other JET_IOC_SNAPSHOT_* commands
+ * @snapshot: the session
+ * @instance: PREPARE_INSTANCE: the instance to add (ignored in OneInst);
+ *	TRUNCATE_LOG: one instance of the session, or 0 for all; else 0
+ * @grbit: per command (JET_SNAP_ALL_DATABASES, JET_SNAP_ABORT), else 0
+ * @timeout_ms: FREEZE: the most the freeze lasts, and the most it waits for
+ *	the owners' write locks to be let go; 0: the module's
+ *	snapshot_timeout_ms. Else 0
+ */
+struct jet_snapshot_op {
+	__u64 snapshot;
+	__u64 instance;
+	__u32 grbit;
+	__u32 timeout_ms;
+};
+
+/**
+ * struct jet_snapshot_info - JET_IOC_SNAPSHOT_GET_INFO
+ * @snapshot: the session
+ * @ids: user pointer to an array of __u64 for the session's instances
+ * @ids_max: its length in entries
+ * @count: out, the session's instances (also on -ENOBUFS, when nothing is
+ *	written to @ids)
+ * @state: out, JET_SNAP_STATE_*
+ * @padding: must be zero
+ */
+struct jet_snapshot_info {
+	__u64 snapshot;
+	__u64 ids;
+	__u32 ids_max;
+	__u32 count;
+	__u32 state;
+	__u32 padding;
+};
+
 #define JET_IOC_MAGIC		0xE7
 
 #define JET_IOC_QUERY		_IOR(JET_IOC_MAGIC, 0x00, struct jet_query)
@@ -526,6 +616,16 @@ struct jet_file_id {
 #define JET_IOC_STOP_SERVICE	_IOW(JET_IOC_MAGIC, 0x18, struct jet_instance_op)
 #define JET_IOC_GET_ROLL_REQUEST _IOR(JET_IOC_MAGIC, 0x19, struct jet_roll_request)
 #define JET_IOC_LOG_LIST	_IOWR(JET_IOC_MAGIC, 0x1a, struct jet_log_list)
+/* the owner: whether backups leave the page cache as they found it */
+#define JET_IOC_SET_BACKUP_CACHE _IOW(JET_IOC_MAGIC, 0x30, struct jet_instance_op)
+
+#define JET_IOC_SNAPSHOT_PREPARE _IOWR(JET_IOC_MAGIC, 0x28, struct jet_snapshot_prepare)
+#define JET_IOC_SNAPSHOT_PREPARE_INSTANCE _IOW(JET_IOC_MAGIC, 0x29, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_FREEZE	_IOW(JET_IOC_MAGIC, 0x2a, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_THAW	_IOW(JET_IOC_MAGIC, 0x2b, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_TRUNCATE_LOG _IOW(JET_IOC_MAGIC, 0x2c, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_END	_IOW(JET_IOC_MAGIC, 0x2d, struct jet_snapshot_op)
+#define JET_IOC_SNAPSHOT_GET_INFO _IOWR(JET_IOC_MAGIC, 0x2e, struct jet_snapshot_info)
 
 /* On a backup file descriptor */
 #define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)
@@ -599,6 +699,15 @@ struct jet_file_id {
 #define JET_ERRNO_FILE_NOT_FOUND	ENOENT
 /* JET_errFileIOBeyondEOF -4001: a source shorter than its size at open */
 #define JET_ERRNO_FILE_IO_BEYOND_EOF	ERANGE
+
+/* JET_errOSSnapshotInvalidSequence -2401 */
+#define JET_ERRNO_OS_SNAPSHOT_INVALID_SEQUENCE	EBADE
+/* JET_errOSSnapshotTimeOut -2402 */
+#define JET_ERRNO_OS_SNAPSHOT_TIME_OUT	ETIME
+/* JET_errOSSnapshotNotAllowed -2403 */
+#define JET_ERRNO_OS_SNAPSHOT_NOT_ALLOWED	EBADR
+/* JET_errOSSnapshotInvalidSnapId -2404 */
+#define JET_ERRNO_OS_SNAPSHOT_INVALID_SNAP_ID	EBADSLT
 
 /* Second causes of a JET condition, each with an errno of its own. */
 /* JET_errFileAccessDenied: a capability is missing */

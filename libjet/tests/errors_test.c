@@ -60,6 +60,9 @@ static void every_code_described(void)
 		C(JET_errDatabaseNotFound), C(JET_errTooManyInstances),
 		C(JET_errClientRequestToStopJetService),
 		C(JET_errFileNotFound), C(JET_errInvalidOperation),
+		C(JET_errOSSnapshotInvalidSequence),
+		C(JET_errOSSnapshotTimeOut), C(JET_errOSSnapshotNotAllowed),
+		C(JET_errOSSnapshotInvalidSnapId),
 #undef C
 	};
 	size_t i;

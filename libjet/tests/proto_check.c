@@ -62,6 +62,43 @@ SAME(JetStopBackupInstance, JET_ERR (*)(JET_INSTANCE));
 SAME(JetStopService, JET_ERR (*)(void));
 SAME(JetStopServiceInstance, JET_ERR (*)(JET_INSTANCE));
 SAME(JetStopServiceInstance2, JET_ERR (*)(JET_INSTANCE, JET_GRBIT));
+/* the legacy one-instance calls (ESE's ANSI prototypes) */
+SAME(JetBeginExternalBackup, JET_ERR (*)(JET_GRBIT));
+SAME(JetGetAttachInfoA, JET_ERR (*)(void *, unsigned long, unsigned long *));
+SAME(JetOpenFileA, JET_ERR (*)(JET_PCSTR, JET_HANDLE *, unsigned long *,
+			       unsigned long *));
+SAME(JetReadFile, JET_ERR (*)(JET_HANDLE, void *, unsigned long,
+			      unsigned long *));
+SAME(JetCloseFile, JET_ERR (*)(JET_HANDLE));
+SAME(JetGetLogInfoA, JET_ERR (*)(void *, unsigned long, unsigned long *));
+SAME(JetGetTruncateLogInfo, JET_ERR (*)(void *, unsigned long,
+					unsigned long *));
+SAME(JetTruncateLog, JET_ERR (*)(void));
+SAME(JetEndExternalBackup, JET_ERR (*)(void));
+SAME(JetGetInstanceInfoA, JET_ERR (*)(unsigned long *,
+				      JET_INSTANCE_INFO_A **));
+SAME(JetGetLogInfoInstance2A,
+     JET_ERR (*)(JET_INSTANCE, void *, unsigned long, unsigned long *,
+		 JET_LOGINFO_A *));
+SAME(JetOpenFileInstanceA, JET_ERR (*)(JET_INSTANCE, JET_PCSTR, JET_HANDLE *,
+				       unsigned long *, unsigned long *));
+/* OS snapshots */
+SAME(JetOSSnapshotPrepare, JET_ERR (*)(JET_OSSNAPID *, const JET_GRBIT));
+SAME(JetOSSnapshotPrepareInstance, JET_ERR (*)(JET_OSSNAPID, JET_INSTANCE,
+					       const JET_GRBIT));
+SAME(JetOSSnapshotFreeze, JET_ERR (*)(const JET_OSSNAPID, unsigned long *,
+				      JET_INSTANCE_INFO_A **,
+				      const JET_GRBIT));
+SAME(JetOSSnapshotThaw, JET_ERR (*)(const JET_OSSNAPID, const JET_GRBIT));
+SAME(JetOSSnapshotAbort, JET_ERR (*)(const JET_OSSNAPID, const JET_GRBIT));
+SAME(JetOSSnapshotTruncateLog, JET_ERR (*)(const JET_OSSNAPID,
+					   const JET_GRBIT));
+SAME(JetOSSnapshotTruncateLogInstance,
+     JET_ERR (*)(const JET_OSSNAPID, JET_INSTANCE, const JET_GRBIT));
+SAME(JetOSSnapshotGetFreezeInfoA,
+     JET_ERR (*)(const JET_OSSNAPID, unsigned long *, JET_INSTANCE_INFO_A **,
+		 const JET_GRBIT));
+SAME(JetOSSnapshotEnd, JET_ERR (*)(const JET_OSSNAPID, const JET_GRBIT));
 SAME(JetErrorName, const char *(*)(JET_ERR));
 SAME(JetErrorText, const char *(*)(JET_ERR));
 
@@ -72,3 +109,6 @@ _Static_assert(sizeof(JET_GRBIT) == sizeof(unsigned long) &&
 _Static_assert(sizeof(JET_INSTANCE) == sizeof(void *) &&
 	       (JET_INSTANCE)-1 > 0 && (JET_HANDLE)-1 > 0 &&
 	       (JET_SESID)-1 > 0, "JET_API_PTR");
+_Static_assert(__builtin_types_compatible_p(JET_PSTR, char *) &&
+	       __builtin_types_compatible_p(JET_PCSTR, const char *) &&
+	       sizeof(JET_OSSNAPID) == sizeof(void *), "ESE's string types");

@@ -112,6 +112,13 @@ int jetctl_usage_error(const char *fmt, ...)
 	return JETCTL_EXIT_USAGE;
 }
 
+int jetctl_bad_option(const char *cmd, const char *arg)
+{
+	fprintf(stderr, "jetctl: %s: unknown option '%s'\nTry 'jetctl %s --help'.\n",
+		cmd, arg, cmd);
+	return JETCTL_EXIT_USAGE;
+}
+
 void jetctl_msg(const char *fmt, ...)
 {
 	va_list ap;

@@ -12,33 +12,24 @@
 #endif
 
 static const char jetctl_help[] =
-"Usage: jetctl COMMAND [ARGUMENTS]\n"
-"Look at jet instances, back them up, verify backups, and stop backups.\n"
+"Usage: jetctl [-j|--json] COMMAND [ARGUMENTS]\n"
+"Look at jet instances, back them up, verify and restore backups, and stop\n"
+"backups. 'jetctl COMMAND --help' (or 'jetctl help COMMAND') describes one.\n"
 "\n"
 "Commands:\n"
-"  list [--no-header] [--bytes]\n"
-"      Show every instance: id, name, owner pid and uid, state, backup\n"
-"      phase, bytes read by its backup, attached databases.\n"
-"  backup INSTANCE DIR [--incremental] [--truncate] [--quiet]\n"
-"         [--copy=sendfile|read] [--owner=USER]\n"
-"      Stream a backup of INSTANCE (a name or a numeric id) into DIR (new\n"
-"      or empty), with a SHA-256 of every file in DIR/MANIFEST.\n"
-"      --incremental  only the logs since the last backup\n"
-"      --truncate     then let the server delete the logs it no longer needs\n"
-"      --quiet        no progress output\n"
-"      --copy=read    copy through a buffer instead of sendfile(2)\n"
-"      --owner=USER   only if USER (a name or uid) owns INSTANCE; when run\n"
-"                     privileged, jetctl takes only root's without it\n"
-"  verify DIR [--quiet]\n"
-"      Re-hash every file that DIR/MANIFEST lists and report differences.\n"
-"  stop INSTANCE\n"
-"      Stop the backup running on INSTANCE (its reads fail at once).\n"
-"  stop-service INSTANCE [GRBIT...]\n"
-"      Stop INSTANCE's service. GRBIT: all (the default: every backup fails\n"
-"      until the instance ends), background-tasks, quiesce-caches, or\n"
-"      resume (alone: undo background-tasks and quiesce-caches).\n"
-"  help\n"
-"      This text. 'jetctl COMMAND --help' works too.\n"
+"  list [--no-header] [--bytes]        every instance, one per line\n"
+"  backup INSTANCE DIR|-o -|-o FILE    a full or incremental backup, into a\n"
+"         [--incremental] [--truncate] directory or as a tar stream, with\n"
+"         [--owner=USER]               MANIFEST and SHA256SUMS\n"
+"  verify DIR|-i -|-i FILE             check a backup against its manifest\n"
+"  restore BACKUP... DIR               check a full backup and its\n"
+"  restore -i -|FILE ... DIR           incrementals, put their files into\n"
+"                                      DIR, print the logs to replay\n"
+"  stop INSTANCE                       stop the backup running on INSTANCE\n"
+"  stop-service INSTANCE [GRBIT...]    stop INSTANCE's service\n"
+"  help [COMMAND]                      this text, or COMMAND's\n"
+"\n"
+"-j, --json: list, backup, verify, restore and stop print JSON on stdout.\n"
 "\n"
 "Exit codes:\n"
 "  0    success\n"
@@ -46,8 +37,12 @@ static const char jetctl_help[] =
 "  2    error: a JET call or the system failed (the message names the code)\n"
 "  3    the server stopped the backup (JET_errBackupAbortByServer -801, or\n"
 "       JET_errClientRequestToStopJetService -1329); run it again later\n"
-"  4    verify: a file differs or is missing, or the manifest is missing,\n"
-"       damaged, or marked incomplete\n"
+"  4    verify, restore: a file differs from the manifest or is missing,\n"
+"       or the manifest is damaged\n"
+"  5    verify, restore: the backup did not complete (stopped, interrupted,\n"
+"       cut short, or no MANIFEST); it cannot be restored\n"
+"  6    restore: the backups do not form a chain (not full first, a gap\n"
+"       in the log generations, out of order, another instance)\n"
 "  130  interrupted by SIGINT or SIGTERM (the backup was aborted cleanly)\n"
 "\n"
 "Stopping backups needs the instance's owner or CAP_SYS_ADMIN; reading one\n"
@@ -56,46 +51,76 @@ static const char jetctl_help[] =
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	const char *help;
 } jetctl_commands[] = {
-	{ "list", jetctl_list },
-	{ "backup", jetctl_backup },
-	{ "verify", jetctl_verify },
-	{ "stop", jetctl_stop },
-	{ "stop-service", jetctl_stop_service },
+	{ "list", jetctl_list, jetctl_list_help },
+	{ "backup", jetctl_backup, jetctl_backup_help },
+	{ "verify", jetctl_verify, jetctl_verify_help },
+	{ "restore", jetctl_restore, jetctl_restore_help },
+	{ "stop", jetctl_stop, jetctl_stop_help },
+	{ "stop-service", jetctl_stop_service, jetctl_stop_service_help },
 };
 
-static int jetctl_print_help(FILE *f, int code)
+static int find_command(const char *name)
 {
-	fputs(jetctl_help, f);
-	return code;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(jetctl_commands); i++)
+		if (!strcmp(name, jetctl_commands[i].name))
+			return (int)i;
+	return -1;
+}
+
+static int print_help(const char *cmd)
+{
+	int i;
+
+	if (!cmd) {
+		fputs(jetctl_help, stdout);
+		return JETCTL_EXIT_OK;
+	}
+	i = find_command(cmd);
+	if (i < 0)
+		return jetctl_usage_error("help: unknown command '%s'", cmd);
+	fputs(jetctl_commands[i].help, stdout);
+	return JETCTL_EXIT_OK;
+}
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd;
-	size_t i;
+	int i, a = 1;
 
-	if (argc < 2)
+	while (a < argc && (!strcmp(argv[a], "-j") ||
+			    !strcmp(argv[a], "--json"))) {
+		jetctl_json = true;
+		a++;
+	}
+	if (a >= argc)
 		return jetctl_usage_error("no command given");
-	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
-	    !strcmp(cmd, "help"))
-		return jetctl_print_help(stdout, JETCTL_EXIT_OK);
+	cmd = argv[a];
+	if (is_help(cmd))
+		return print_help(NULL);
+	if (!strcmp(cmd, "help"))
+		return print_help(a + 1 < argc ? argv[a + 1] : NULL);
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		printf("jetctl %s\n", JETCTL_VERSION);
 		return JETCTL_EXIT_OK;
 	}
-	for (i = 0; i < ARRAY_SIZE(jetctl_commands); i++) {
-		if (strcmp(cmd, jetctl_commands[i].name))
-			continue;
-		/* a command's own --help: the one text covers them all */
-		for (int a = 2; a < argc && strcmp(argv[a], "--"); a++)
-			if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
-				return jetctl_print_help(stdout,
-							 JETCTL_EXIT_OK);
-		return jetctl_commands[i].run(argc - 1, argv + 1);
+	i = find_command(cmd);
+	if (i < 0) {
+		if (cmd[0] == '-')
+			return jetctl_usage_error("unknown option '%s'", cmd);
+		return jetctl_usage_error("unknown command '%s'", cmd);
 	}
-	if (cmd[0] == '-')
-		return jetctl_usage_error("unknown option '%s'", cmd);
-	return jetctl_usage_error("unknown command '%s'", cmd);
+	/* a command's own --help, wherever it is (not after "--") */
+	for (int k = a + 1; k < argc && strcmp(argv[k], "--"); k++)
+		if (is_help(argv[k]))
+			return print_help(cmd);
+	return jetctl_commands[i].run(argc - a, argv + a);
 }

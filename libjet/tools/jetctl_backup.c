@@ -1,28 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * jetctl_backup.c - "jetctl backup": a streaming backup of one instance into
- * a directory, as ESE's sequence: Begin, GetAttachInfo, copy each database,
- * GetLogInfo, copy each log, optionally GetTruncateLogInfo + TruncateLog, End.
+ * jetctl_backup.c - "jetctl backup": a streaming backup of one instance, as
+ * ESE's sequence: Begin, GetAttachInfo, copy each database, GetLogInfo,
+ * copy each log, optionally GetTruncateLogInfo + TruncateLog, End. The
+ * bytes go to a sink: a directory (backup_dir.c) or a tar stream
+ * (backup_tar.c).
  *
- * Copying: sendfile(2) from the backup handle (a real file descriptor) into
- * the output file, so the data never crosses into this process. Where
- * sendfile does not work (EINVAL: the output filesystem cannot splice) the
- * copy falls back to JetReadFileInstance() + write(2). Any other sendfile
- * failure also falls back to JetReadFileInstance() for the rest of the file:
- * if the source failed, that call fails again and gives the JET code that
- * explains why (e.g. JET_errBackupAbortByServer after a stop); if the output
- * failed, write(2) reports it.
- *
- * Hashing: on the sendfile path each chunk is read back from the output file
- * right after sendfile wrote it, while it is still in the page cache. That
- * costs one copy into this process, the same as inline hashing would, and it
- * hashes the bytes that were really written to DIR, which are what "jetctl
- * verify" later checks, instead of bytes that passed through a buffer. On the
- * read path the data is in our buffer anyway and is hashed there.
- *
- * Files are written as DIR/.NAME.part and renamed to DIR/NAME once complete
- * and fsync'd, so a name without ".part" is always a whole file. The
- * manifest is written last (and on an abort, marked incomplete).
+ * Every file is hashed (SHA-256) as it is copied, and each log's generation
+ * is asked of its backup descriptor, for the manifest. A complete backup
+ * ends with SHA256SUMS and then MANIFEST; one that fails for any reason
+ * ends with a MANIFEST marked incomplete, and never with a partial file
+ * that looks whole.
  *
  * Interrupts: the first SIGINT, SIGTERM or SIGHUP makes the copy stop at
  * once (sendfile returns EINTR; the handlers have no SA_RESTART), then the
@@ -30,66 +18,32 @@
  * manifest marked incomplete; exit 130. A second signal removes the partial
  * file and exits at once: the kernel aborts a backup whose process ends.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "jetctl.h"
-#include "manifest.h"
-#include "progress.h"
+#include <jansson.h>
 
-#define COPY_BUF_SIZE		(1u << 20)
-#define SENDFILE_MIN_CHUNK	(64u << 10)
-#define SENDFILE_MAX_CHUNK	(8u << 20)
+#include "backup.h"
 
-struct backup {
-	JET_INSTANCE inst;
-	char *inst_name;
-	const char *dir;
-	int dirfd;
-	bool created_dir;
-	bool incremental, truncate, use_sendfile;
-	bool begun;			/* Begin succeeded, End not yet */
-	struct progress prog;
-	struct manifest man;
-	char *buf;			/* COPY_BUF_SIZE */
-	size_t chunk;			/* sendfile's current chunk */
-	/* the file being copied */
-	JET_HANDLE hf;
-	bool hf_open;
-	int out;			/* -1 when none */
-	char partial[NAME_MAX + 1];	/* its name in DIR, "" when none */
-	/* totals for the summary */
-	uint64_t bytes;
-	unsigned int ndb, nlog;
-};
-
-static volatile sig_atomic_t backup_signal;
-/* for the second signal's emergency cleanup */
-static int sig_dirfd = -1;
-static char sig_partial[NAME_MAX + 1];
-static volatile sig_atomic_t sig_partial_valid;
+volatile sig_atomic_t backup_signal;
 
 static void backup_on_signal(int sig)
 {
 	if (backup_signal) {
 		/* the second one: the user wants out now */
-		if (sig_partial_valid && sig_dirfd >= 0)
-			unlinkat(sig_dirfd, sig_partial, 0);
+		backup_dir_emergency();
 		_exit(JETCTL_EXIT_INTERRUPTED);
 	}
 	backup_signal = sig;
 }
 
-static int install_signals(void)
+static int install_signals(bool stream)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
@@ -102,48 +56,85 @@ static int install_signals(void)
 	for (i = 0; i < ARRAY_SIZE(sigs); i++)
 		if (sigaction(sigs[i], &sa, NULL))
 			return -1;
+	/* a reader that went away is a write error (EPIPE), handled as one */
+	if (stream)
+		signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 
-static void set_partial(struct backup *b, const char *name)
+ssize_t backup_read_chunk(struct backup *b)
 {
-	sig_partial_valid = 0;
-	snprintf(b->partial, sizeof(b->partial), "%s", name);
-	memcpy(sig_partial, b->partial, sizeof(sig_partial));
-	sig_partial_valid = *name != '\0';
+	unsigned long got = 0;
+
+	b->read_err = JetReadFileInstance(b->inst, b->hf, b->buf,
+					  COPY_BUF_SIZE, &got);
+	if (b->read_err)
+		return BACKUP_EJET;
+	return (ssize_t)got;
 }
 
-static void discard_partial(struct backup *b)
+/* where the summary goes: stdout, unless the stream itself is there */
+static FILE *summary_file(const struct backup *b)
 {
-	if (b->out >= 0)
-		close(b->out);
-	b->out = -1;
-	if (b->partial[0])
-		unlinkat(b->dirfd, b->partial, 0);
-	set_partial(b, "");
+	return b->sink == &backup_tar_sink && b->tar_to_stdout ? stderr : stdout;
 }
 
-static int write_manifest(struct backup *b, const char *status)
+static void print_json_summary(struct backup *b, const char *result,
+			       JET_ERR err, const char *why)
 {
-	if (manifest_set_now(&b->man.finished) ||
-	    manifest_set(&b->man.status, status) ||
-	    manifest_write(b->dirfd, &b->man))
-		return jetctl_sys_error("backup: writing %s/%s", b->dir,
-					MANIFEST_NAME);
-	return JETCTL_EXIT_OK;
+	uint64_t low, high;
+	json_t *o, *t;
+	size_t i;
+
+	if (!b->json)
+		return;
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:f}",
+		      "instance", b->inst_name,
+		      "type", b->incremental ? "incremental" : "full",
+		      "result", result,
+		      "output", b->out,
+		      "databases", (json_int_t)b->ndb,
+		      "logs", (json_int_t)b->nlog,
+		      "bytes", (json_int_t)b->bytes,
+		      "seconds", jetctl_now() - b->start);
+	if (!o)
+		return;
+	if (manifest_generations(&b->man, &low, &high))
+		json_object_set_new(o, "generations",
+				    json_pack("{s:I, s:I}", "low",
+					      (json_int_t)low, "high",
+					      (json_int_t)high));
+	if (err)
+		json_object_set_new(o, "error",
+				    json_pack("{s:I, s:s}", "code",
+					      (json_int_t)err, "name",
+					      JetErrorName(err)));
+	if (why)
+		json_object_set_new(o, "reason", json_string(why));
+	if (b->truncate && !strcmp(result, "complete")) {
+		t = json_array();
+		for (i = 0; t && i < b->man.ntruncated; i++)
+			json_array_append_new(t,
+					      json_string(b->man.truncated[i]));
+		json_object_set_new(o, "truncated", t);
+	}
+	jetctl_json_print(o, summary_file(b));
 }
 
 /*
  * Everything an abort needs, whatever the cause: the partial file goes, the
  * backup ends as aborted, and the manifest says the backup is incomplete.
  */
-static int backup_abort(struct backup *b, int code, const char *why)
+static int backup_abort(struct backup *b, int code, const char *why,
+			JET_ERR jerr)
 {
-	char status[160];
+	char status[160], *text = NULL;
+	size_t len = 0;
 	JET_ERR err;
+	bool marked = false;
 
 	progress_end(&b->prog, "aborted");
-	discard_partial(b);
+	b->sink->file_discard(b);
 	if (b->hf_open)
 		JetCloseFileInstance(b->inst, b->hf);
 	b->hf_open = false;
@@ -157,9 +148,26 @@ static int backup_abort(struct backup *b, int code, const char *why)
 		b->begun = false;
 	}
 	snprintf(status, sizeof(status), "incomplete: %s", why);
-	write_manifest(b, status);
-	jetctl_msg("backup of %s aborted; %s/%s marks it incomplete",
-		   b->inst_name, b->dir, MANIFEST_NAME);
+	if (!manifest_set_now(&b->man.finished) &&
+	    !manifest_set(&b->man.status, status) &&
+	    !manifest_format(&b->man, &text, &len) &&
+	    !b->sink->put(b, MANIFEST_NAME, text, len))
+		marked = true;
+	free(text);
+	if (b->sink->finish(b))
+		marked = false;
+	if (marked && b->sink == &backup_dir_sink)
+		jetctl_msg("backup of %s aborted; %s/%s marks it incomplete",
+			   b->inst_name, b->out, MANIFEST_NAME);
+	else if (marked)
+		jetctl_msg("backup of %s aborted; the stream ends with a %s that marks it incomplete",
+			   b->inst_name, MANIFEST_NAME);
+	else
+		jetctl_msg("backup of %s aborted; it has no complete %s, so restore refuses it",
+			   b->inst_name, MANIFEST_NAME);
+	print_json_summary(b, code == JETCTL_EXIT_INTERRUPTED ? "interrupted" :
+			   code == JETCTL_EXIT_STOPPED ? "stopped" : "failed",
+			   jerr, why);
 	return code;
 }
 
@@ -171,7 +179,7 @@ static int backup_interrupted(struct backup *b)
 
 	jetctl_msg("backup interrupted by %s", name);
 	snprintf(why, sizeof(why), "interrupted by %s", name);
-	return backup_abort(b, JETCTL_EXIT_INTERRUPTED, why);
+	return backup_abort(b, JETCTL_EXIT_INTERRUPTED, why, 0);
 }
 
 /* a JET call of the backup failed: say which and what to do, then abort */
@@ -190,7 +198,7 @@ static int backup_jet_failed(struct backup *b, const char *step,
 		snprintf(what, sizeof(what), "backup: %s", step);
 	code = jetctl_jet_error(what, err);
 	snprintf(why, sizeof(why), "%s (%ld)", JetErrorName(err), (long)err);
-	return backup_abort(b, code, why);
+	return backup_abort(b, code, why, err);
 }
 
 static int backup_sys_failed(struct backup *b, const char *fmt,
@@ -203,7 +211,7 @@ static int backup_sys_failed(struct backup *b, const char *fmt,
 	errno = err;
 	jetctl_sys_error(fmt, arg);
 	snprintf(why, sizeof(why), "%s", strerror(err));
-	return backup_abort(b, JETCTL_EXIT_ERROR, why);
+	return backup_abort(b, JETCTL_EXIT_ERROR, why, 0);
 }
 
 typedef JET_ERR (*list_call)(JET_INSTANCE, void *, unsigned long,
@@ -237,19 +245,10 @@ static JET_ERR get_list(JET_INSTANCE inst, list_call call, char **plist)
 	return JET_errBufferTooSmall;
 }
 
-static bool name_taken(const struct backup *b, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < b->man.count; i++)
-		if (!strcmp(b->man.entries[i].name, name))
-			return true;
-	return false;
-}
-
 /*
- * The file's name in DIR: its base name with anything unusual replaced, so
- * names are portable and never need quoting; ".N" keeps them unique.
+ * The file's name in the backup: its base name with anything unusual
+ * replaced, so names are portable and never need quoting; ".N" keeps them
+ * unique.
  */
 static void choose_name(const struct backup *b, const char *src,
 			char name[NAME_MAX + 1])
@@ -276,91 +275,20 @@ static void choose_name(const struct backup *b, const char *src,
 	if (stem[0] == '.')
 		stem[0] = '_';		/* ".NAME.part" is for partial files */
 	snprintf(name, NAME_MAX + 1, "%s", stem);
-	for (k = 1; name_taken(b, name) || !manifest_name_ok(name); k++)
+	for (k = 1; manifest_find(&b->man, name) || !manifest_name_ok(name);
+	     k++)
 		snprintf(name, NAME_MAX + 1, "%s.%d", stem, k);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* hash what sendfile just wrote, reading it back from the page cache */
-static int hash_back(struct backup *b, struct sha256 *s, uint64_t off,
-		     size_t len)
-{
-	ssize_t r;
-
-	while (len) {
-		r = pread(b->out, b->buf, len < COPY_BUF_SIZE ? len :
-			  COPY_BUF_SIZE, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (!r)
-				errno = EIO;
-			return -1;
-		}
-		sha256_update(s, b->buf, (size_t)r);
-		off += (uint64_t)r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/*
- * One sendfile(2) call: the bytes copied (0 at the end); -2 when a signal
- * interrupted it; -1 when the caller should use JetReadFileInstance() from
- * here on.
- */
-static ssize_t copy_sendfile(struct backup *b)
-{
-	double t0 = jetctl_now(), dt;
-	ssize_t n;
-
-	n = sendfile(b->out, (int)b->hf, NULL, b->chunk);
-	if (n < 0) {
-		if (errno == EINTR)
-			return -2;
-		if (errno == EINVAL || errno == EOPNOTSUPP) {
-			/* it cannot work here: not for the next files either */
-			if (!b->prog.quiet)
-				jetctl_msg("sendfile does not work here (%s); copying through a buffer",
-					   strerror(errno));
-			b->use_sendfile = false;
-		}
-		return -1;
-	}
-	/* about 0.1-0.5 s a call: progress stays live under a throttle */
-	dt = jetctl_now() - t0;
-	if (dt < 0.05 && b->chunk < SENDFILE_MAX_CHUNK)
-		b->chunk *= 2;
-	else if (dt > 0.5 && b->chunk > SENDFILE_MIN_CHUNK)
-		b->chunk /= 2;
-	return n;
 }
 
 static int copy_file(struct backup *b, const char *src, const char *kind)
 {
-	unsigned long lo = 0, hi = 0, got;
-	char name[NAME_MAX + 1], partial[NAME_MAX + 1];
-	char hex[SHA256_HEX_SIZE];
-	bool sendfile_here = b->use_sendfile;
-	uint64_t size, off = 0;
+	unsigned long lo = 0, hi = 0;
+	char name[NAME_MAX + 1], hex[SHA256_HEX_SIZE];
+	uint64_t size, off = 0, gen = 0;
 	struct sha256 s;
 	JET_ERR err;
 	ssize_t n;
+	int rc;
 
 	if (backup_signal)
 		return backup_interrupted(b);
@@ -370,45 +298,33 @@ static int copy_file(struct backup *b, const char *src, const char *kind)
 	b->hf_open = true;
 	/* ESE's two 32-bit halves */
 	size = (uint64_t)(lo & 0xffffffffUL) | (uint64_t)(hi & 0xffffffffUL) << 32;
+	/* restore checks a chain of backups by the logs' generations */
+	if (!strcmp(kind, "log") && jetctl_file_generation(b->hf, &gen))
+		return backup_sys_failed(b, "backup: the generation of %s",
+					 src);
 
 	choose_name(b, src, name);
-	snprintf(partial, sizeof(partial), ".%.200s.part", name);
-	set_partial(b, partial);
-	/* O_RDWR: the sendfile path reads each chunk back to hash it */
-	b->out = openat(b->dirfd, partial,
-			O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (b->out < 0) {
-		set_partial(b, "");
-		return backup_sys_failed(b, "backup: creating %s", partial);
-	}
-
-	sha256_init(&s);
+	if (b->sink->file_begin(b, name, size))
+		return backup_sys_failed(b, "backup: starting %s", name);
+	if (sha256_init(&s))
+		return backup_sys_failed(b, "backup: hashing %s", name);
 	progress_begin(&b->prog, "copying", src, size);
 	for (;;) {
-		if (backup_signal)
+		if (backup_signal) {
+			sha256_free(&s);
 			return backup_interrupted(b);
-		if (sendfile_here) {
-			n = copy_sendfile(b);
-			if (n == -2)
-				continue;	/* EINTR: look at the signal */
-			if (n < 0) {
-				sendfile_here = false;
-				continue;
-			}
-			if (n && hash_back(b, &s, off, (size_t)n))
-				return backup_sys_failed(b,
-					"backup: reading back %s", partial);
-		} else {
-			err = JetReadFileInstance(b->inst, b->hf, b->buf,
-						  COPY_BUF_SIZE, &got);
-			if (err)
-				return backup_jet_failed(b, "reading", src,
-							 err);
-			n = (ssize_t)got;
-			if (write_all(b->out, b->buf, got))
-				return backup_sys_failed(b, "backup: writing %s",
-							 partial);
-			sha256_update(&s, b->buf, got);
+		}
+		n = b->sink->copy(b, &s);
+		if (n == BACKUP_EINTR)
+			continue;	/* look at the signal */
+		if (n == BACKUP_EJET) {
+			sha256_free(&s);
+			return backup_jet_failed(b, "reading", src,
+						 b->read_err);
+		}
+		if (n < 0) {
+			sha256_free(&s);
+			return backup_sys_failed(b, "backup: writing %s", name);
 		}
 		if (!n)
 			break;
@@ -416,26 +332,23 @@ static int copy_file(struct backup *b, const char *src, const char *kind)
 		progress_update(&b->prog, off);
 	}
 	if (off != size) {
+		sha256_free(&s);
 		errno = EIO;
 		return backup_sys_failed(b, "backup: %s ended before its size",
 					 src);
 	}
-	if (fsync(b->out) || close(b->out)) {
-		b->out = -1;
-		return backup_sys_failed(b, "backup: writing %s", partial);
-	}
-	b->out = -1;
-	if (renameat(b->dirfd, partial, b->dirfd, name))
-		return backup_sys_failed(b, "backup: renaming %s", partial);
-	set_partial(b, "");
+	if (sha256_final_hex(&s, hex))
+		return backup_sys_failed(b, "backup: hashing %s", name);
+	if (b->sink->file_end(b))
+		return backup_sys_failed(b, "backup: finishing %s", name);
 
 	b->hf_open = false;
 	err = JetCloseFileInstance(b->inst, b->hf);
 	if (err)
 		return backup_jet_failed(b, "closing", src, err);
 
-	sha256_final_hex(&s, hex);
-	if (manifest_add(&b->man, hex, size, kind, name, src))
+	rc = manifest_add(&b->man, hex, size, kind, gen, name, src);
+	if (rc)
 		return backup_sys_failed(b, "backup: %s", "manifest");
 	progress_end(&b->prog, "copied");
 	b->bytes += size;
@@ -486,24 +399,72 @@ static int truncate_logs(struct backup *b)
 	return JETCTL_EXIT_OK;
 }
 
+/* SHA256SUMS, then MANIFEST (which vouches for it) last: the commit point */
+static int write_complete(struct backup *b)
+{
+	char hex[SHA256_HEX_SIZE], *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (manifest_set_now(&b->man.finished) ||
+	    manifest_set(&b->man.status, MANIFEST_STATUS_COMPLETE) ||
+	    sha256sums_format(&b->man, &text, &len) ||
+	    sha256_hex(text, len, hex) ||
+	    manifest_set(&b->man.sha256sums, hex) ||
+	    b->sink->put(b, SHA256SUMS_NAME, text, len))
+		goto out;
+	free(text);
+	text = NULL;
+	if (manifest_format(&b->man, &text, &len) ||
+	    b->sink->put(b, MANIFEST_NAME, text, len))
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+static void print_text_summary(struct backup *b)
+{
+	char size[16], took[16], gens[64] = "";
+	uint64_t low, high;
+	FILE *f = summary_file(b);
+
+	if (b->json)
+		return;
+	if (manifest_generations(&b->man, &low, &high) && low == high)
+		snprintf(gens, sizeof(gens), " (generation %" PRIu64 ")", low);
+	else if (low != high)
+		snprintf(gens, sizeof(gens), " (generations %" PRIu64
+			 " to %" PRIu64 ")", low, high);
+	fprintf(f, "backup of %s complete: %u database%s, %u log%s%s, %s in %s into %s\n",
+		b->inst_name, b->ndb, b->ndb == 1 ? "" : "s", b->nlog,
+		b->nlog == 1 ? "" : "s", gens,
+		jetctl_fmt_bytes(b->bytes, size, sizeof(size)),
+		jetctl_fmt_duration(jetctl_now() - b->start, took,
+				    sizeof(took)),
+		b->sink == &backup_tar_sink && b->tar_to_stdout ?
+		"standard output" : b->out);
+	if (b->truncate)
+		fprintf(f, "the server may now delete %zu log%s\n",
+			b->man.ntruncated, b->man.ntruncated == 1 ? "" : "s");
+}
+
 static int run_backup(struct backup *b)
 {
 	JET_INSTANCE_STATE st;
-	double start = jetctl_now();
-	char size[16], took[16];
 	JET_ERR err;
 	int rc;
 
-	if (manifest_set(&b->man.instance, b->inst_name) ||
-	    manifest_set(&b->man.type, b->incremental ? "incremental" : "full") ||
+	b->start = jetctl_now();
+	if (manifest_set(&b->man.type, b->incremental ? "incremental" : "full") ||
 	    manifest_set_now(&b->man.started))
 		return jetctl_sys_error("backup");
 
 	err = JetBeginExternalBackupInstance(b->inst, b->incremental ?
 					     JET_bitBackupIncremental : 0);
 	if (err) {
-		if (b->created_dir)
-			rmdir(b->dir);	/* nothing was written yet */
+		b->sink->unstart(b);
 		return jetctl_jet_error(jetctl_is_server_stop(err) ?
 					"backup stopped" : "backup: beginning",
 					err);
@@ -544,46 +505,50 @@ static int run_backup(struct backup *b)
 	b->begun = false;
 
 	/* the files are whole, but without a manifest it is no backup */
-	if (write_manifest(b, "complete"))
+	if (write_complete(b))
+		return backup_sys_failed(b, "backup: writing %s",
+					 MANIFEST_NAME);
+	if (b->sink->finish(b)) {
+		print_json_summary(b, "failed", 0, "the output failed");
 		return JETCTL_EXIT_ERROR;
-	printf("backup of %s complete: %u database%s, %u log%s, %s in %s into %s\n",
-	       b->inst_name, b->ndb, b->ndb == 1 ? "" : "s", b->nlog,
-	       b->nlog == 1 ? "" : "s",
-	       jetctl_fmt_bytes(b->bytes, size, sizeof(size)),
-	       jetctl_fmt_duration(jetctl_now() - start, took, sizeof(took)),
-	       b->dir);
-	if (b->truncate)
-		printf("the server may now delete %zu log%s\n",
-		       b->man.ntruncated, b->man.ntruncated == 1 ? "" : "s");
+	}
+	print_text_summary(b);
+	print_json_summary(b, "complete", 0, NULL);
 	return JETCTL_EXIT_OK;
 }
 
-/* DIR must be new or empty: a backup never mixes with other files */
-static int open_dir(struct backup *b)
+/* the instance's own name and id, for the manifest (restore compares them) */
+static int record_instance(struct backup *b)
 {
-	struct dirent *de;
-	DIR *d;
-
-	if (mkdir(b->dir, 0700) == 0)
-		b->created_dir = true;
-	else if (errno != EEXIST)
-		return jetctl_sys_error("backup: creating %s", b->dir);
-	b->dirfd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (b->dirfd < 0)
-		return jetctl_sys_error("backup: opening %s", b->dir);
-	d = fdopendir(dup(b->dirfd));
-	if (!d)
-		return jetctl_sys_error("backup: reading %s", b->dir);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			closedir(d);
-			return jetctl_usage_error("backup: %s is not empty; give a new or empty directory",
-						  b->dir);
-		}
-	closedir(d);
-	sig_dirfd = b->dirfd;
-	return JETCTL_EXIT_OK;
+	b->man.instance_id = b->inst;
+	b->man.instance_name = jetctl_instance_name(b->inst);
+	return manifest_set(&b->man.instance, b->inst_name);
 }
+
+const char jetctl_backup_help[] =
+"Usage: jetctl backup INSTANCE DIR [OPTIONS]\n"
+"       jetctl backup INSTANCE -o -|FILE [OPTIONS]\n"
+"Stream a backup of INSTANCE (a name or a numeric id) into DIR (new or\n"
+"empty), or as a tar stream to standard output (-o -) or a new FILE. Every\n"
+"file's SHA-256 goes into MANIFEST and SHA256SUMS.\n"
+"\n"
+"Options:\n"
+"  -o, --output=-|FILE  a tar (pax) stream instead of a directory; the\n"
+"                       summary then goes to standard error\n"
+"  -i, --incremental    only the logs since the last backup\n"
+"  -t, --truncate       then let the server delete the logs it no longer\n"
+"                       needs\n"
+"  -q, --quiet          no progress output\n"
+"  -c, --copy=read      copy through a buffer instead of sendfile(2)\n"
+"      --owner=USER     only if USER (a name or uid) owns INSTANCE; when run\n"
+"                       privileged, jetctl takes only root's without it\n"
+"  -j, --json           the summary as JSON (no progress output)\n"
+"  -h, --help           this text\n"
+"\n"
+"Exit: 0 complete, 1 usage, 2 error, 3 the server stopped it, 130\n"
+"interrupted. Every backup that does not complete is marked incomplete.\n";
+
+enum { OPT_OWNER = 256 };	/* --owner has no short form */
 
 int jetctl_backup(int argc, char **argv)
 {
@@ -592,17 +557,21 @@ int jetctl_backup(int argc, char **argv)
 		{ "truncate", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "copy", required_argument, NULL, 'c' },
-		{ "owner", required_argument, NULL, 'o' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct backup b = { .dirfd = -1, .out = -1, .use_sendfile = true,
-			    .chunk = SENDFILE_MIN_CHUNK * 16 };
+	struct backup b = { .dirfd = -1, .out_fd = -1, .tar_fd = -1,
+			    .use_sendfile = true, .sink = &backup_dir_sink,
+			    .json = jetctl_json };
+	const char *output = NULL;
 	const char *owner = NULL;	/* --owner: see resolve.c */
 	bool quiet = false;
-	int c, rc;
+	int c, rc, want;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "itq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "itqc:o:j", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			b.incremental = true;
@@ -613,7 +582,13 @@ int jetctl_backup(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'j':
+			b.json = true;
+			break;
 		case 'o':
+			output = optarg;
+			break;
+		case OPT_OWNER:
 			owner = optarg;
 			break;
 		case 'c':
@@ -624,26 +599,37 @@ int jetctl_backup(int argc, char **argv)
 							  optarg);
 			break;
 		default:
-			return jetctl_usage_error("backup: unknown option '%s'",
-						  argv[optind - 1]);
+			return jetctl_bad_option("backup", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 2)
-		return jetctl_usage_error(argc - optind < 2 ?
-					  "backup: give INSTANCE and DIR" :
+	want = output ? 1 : 2;
+	if (argc - optind != want)
+		return jetctl_usage_error(argc - optind < want ?
+					  (output ? "backup: give INSTANCE" :
+					   "backup: give INSTANCE and DIR (or -o -)") :
 					  "backup: too many arguments");
-	b.dir = argv[optind + 1];
-	progress_init(&b.prog, quiet);
+	if (output && !*output)
+		return jetctl_usage_error("backup: -o needs - or a file name");
+	if (output) {
+		b.sink = &backup_tar_sink;
+		b.out = output;
+		b.tar_to_stdout = !strcmp(output, "-");
+	} else {
+		b.out = argv[optind + 1];
+	}
+	progress_init(&b.prog, quiet || b.json);
 
 	rc = jetctl_resolve_owned(argv[optind], owner, &b.inst, &b.inst_name);
 	if (rc)
 		return rc;
 	b.buf = malloc(COPY_BUF_SIZE);
-	if (!b.buf || install_signals()) {
+	if (!b.buf || record_instance(&b) || install_signals(output != NULL)) {
+		free(b.buf);
 		free(b.inst_name);
+		manifest_free(&b.man);
 		return jetctl_sys_error("backup");
 	}
-	rc = open_dir(&b);
+	rc = b.sink->start(&b);
 	if (!rc)
 		rc = run_backup(&b);
 	if (b.dirfd >= 0)

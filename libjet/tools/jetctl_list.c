@@ -11,7 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "jetctl.h"
+
+const char jetctl_list_help[] =
+"Usage: jetctl list [OPTIONS]\n"
+"Show every instance: id, name, owner pid and uid, state, backup phase,\n"
+"bytes read by its backup, attached databases.\n"
+"\n"
+"Options:\n"
+"  -H, --no-header  no title line (and nothing when there are no instances)\n"
+"  -b, --bytes      READ as a plain number of bytes\n"
+"  -j, --json       a JSON array of objects, one per instance\n"
+"  -h, --help       this text\n";
 
 enum {
 	COL_ID, COL_NAME, COL_PID, COL_UID, COL_STATE, COL_BACKUP, COL_READ,
@@ -63,6 +76,8 @@ static char *state_text(const JET_INSTANCE_STATE *st)
 		strcat(buf, ",quiesced");
 	if (st->flags & JET_INSTANCE_STATE_PAUSED)
 		strcat(buf, ",paused");
+	if (st->flags & JET_INSTANCE_STATE_FROZEN)
+		strcat(buf, ",frozen");		/* an OS snapshot */
 	return xstrdup(buf);
 }
 
@@ -120,6 +135,55 @@ static void fill_row(struct row *r, const JET_INSTANCE_INFO *in,
 	r->col[COL_DBS] = dbs_text(in);
 }
 
+/* the JSON of one instance: the same facts, as numbers and lists */
+static json_t *json_row(const JET_INSTANCE_INFO *in,
+			const JET_INSTANCE_STATE *st)
+{
+	static const struct {
+		unsigned int flag;
+		const char *name;
+	} flags[] = {
+		{ JET_INSTANCE_STATE_SERVICE_STOPPED, "service-stopped" },
+		{ JET_INSTANCE_STATE_PAUSED, "paused" },
+	};
+	char *state = state_text(st), *backup = backup_text(st), *comma;
+	json_t *o, *dbs, *fl;
+	size_t i;
+
+	comma = strchr(state, ',');
+	if (comma)
+		*comma = '\0';
+	dbs = json_array();
+	for (i = 0; dbs && i < in->cDatabases; i++)
+		json_array_append_new(dbs,
+				      json_string(in->szDatabaseFileName[i]));
+	fl = json_array();
+	for (i = 0; fl && i < ARRAY_SIZE(flags); i++)
+		if (st->flags & flags[i].flag)
+			json_array_append_new(fl, json_string(flags[i].name));
+	if (fl && (st->service_bits & JET_bitStopServiceBackgroundUserTasks))
+		json_array_append_new(fl, json_string("tasks-stopped"));
+	if (fl && (st->service_bits & JET_bitStopServiceQuiesceCaches))
+		json_array_append_new(fl, json_string("quiesced"));
+	/* owner_pid is null when the owner is outside our pid namespace */
+	o = json_pack("{s:I, s:s?, s:o, s:I, s:s, s:o, s:s?, s:I, s:o}",
+		      "id", (json_int_t)in->hInstanceId,
+		      "name", in->szInstanceName && *in->szInstanceName ?
+			      in->szInstanceName : NULL,
+		      "owner_pid", st->owner_pid ?
+				   json_integer((json_int_t)st->owner_pid) :
+				   json_null(),
+		      "owner_uid", (json_int_t)st->owner_uid,
+		      "state", state,
+		      "flags", fl,
+		      "backup", strcmp(backup, "-") ? backup : NULL,
+		      "bytes_read", (json_int_t)st->bytes_read,
+		      "databases", dbs);
+	free(state);
+	free(backup);
+	return o;
+}
+
 static void print_rows(struct row *rows, size_t n, bool header)
 {
 	size_t width[NCOLS] = { 0 }, i;
@@ -150,9 +214,11 @@ int jetctl_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "no-header", no_argument, NULL, 'H' },
 		{ "bytes", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool header = true, raw_bytes = false;
+	bool header = true, raw_bytes = false, json = jetctl_json;
+	json_t *array = NULL;
 	JET_INSTANCE_INFO *info = NULL;
 	unsigned long count = 0, i;
 	struct row *rows;
@@ -161,7 +227,7 @@ int jetctl_list(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "Hb", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Hbj", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			header = false;
@@ -169,9 +235,11 @@ int jetctl_list(int argc, char **argv)
 		case 'b':
 			raw_bytes = true;
 			break;
+		case 'j':
+			json = true;
+			break;
 		default:
-			return jetctl_usage_error("list: unknown option '%s'",
-						  argv[optind - 1]);
+			return jetctl_bad_option("list", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -182,7 +250,10 @@ int jetctl_list(int argc, char **argv)
 	if (err)
 		return jetctl_jet_error("list", err);
 	rows = calloc(count ? count : 1, sizeof(*rows));
-	if (!rows) {
+	if (json)
+		array = json_array();
+	if (!rows || (json && !array)) {
+		free(rows);
 		JetFreeBuffer((char *)info);
 		return jetctl_sys_error("list");
 	}
@@ -195,13 +266,27 @@ int jetctl_list(int argc, char **argv)
 			continue;	/* it ended meanwhile */
 		if (err) {
 			JetFreeBuffer((char *)info);
+			json_decref(array);
+			for (i = 0; i < n; i++)
+				for (c = 0; c < NCOLS; c++)
+					free(rows[i].col[c]);
+			free(rows);
 			return jetctl_jet_error("list: reading an instance's state",
 						err);
 		}
-		fill_row(&rows[n++], &info[i], &st, raw_bytes);
+		if (json)
+			json_array_append_new(array, json_row(&info[i], &st));
+		else
+			fill_row(&rows[n++], &info[i], &st, raw_bytes);
 	}
 	JetFreeBuffer((char *)info);
 
+	if (json) {
+		free(rows);
+		if (jetctl_json_print(array, stdout))
+			return jetctl_sys_error("list: writing the JSON");
+		return JETCTL_EXIT_OK;
+	}
 	if (!n && header)
 		printf("no instances\n");
 	else

@@ -7,7 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "jetctl.h"
+
+const char jetctl_stop_help[] =
+"Usage: jetctl stop INSTANCE [-j|--json]\n"
+"Stop the backup running on INSTANCE (a name or a numeric id): its reads\n"
+"fail at once with JET_errBackupAbortByServer (-801), and jetctl backup\n"
+"exits 3. Stopping nothing is no error. Needs the instance's owner or\n"
+"CAP_SYS_ADMIN.\n"
+"\n"
+"  -j, --json  {\"instance\", \"id\", \"stopped\"}: stopped is false when no\n"
+"              backup was running\n";
+
+const char jetctl_stop_service_help[] =
+"Usage: jetctl stop-service INSTANCE [GRBIT...]\n"
+"Stop INSTANCE's service (JetStopServiceInstance2). GRBIT:\n"
+"  all               the default: every backup fails until the instance\n"
+"                    ends (JET_errClientRequestToStopJetService, -1329)\n"
+"  background-tasks  JET_bitStopServiceBackgroundUserTasks\n"
+"  quiesce-caches    JET_bitStopServiceQuiesceCaches\n"
+"  resume            alone: undo background-tasks and quiesce-caches\n"
+"Needs the instance's owner or CAP_SYS_ADMIN.\n";
 
 static const struct {
 	const char *name;
@@ -27,8 +49,7 @@ static int take_instance(int argc, char **argv, int max_args,
 
 	for (i = 1; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1])
-			return jetctl_usage_error("%s: unknown option '%s'",
-						  argv[0], argv[i]);
+			return jetctl_bad_option(argv[0], argv[i]);
 	if (argc < 2)
 		return jetctl_usage_error("%s: which instance?", argv[0]);
 	if (argc > max_args)
@@ -40,12 +61,24 @@ static int take_instance(int argc, char **argv, int max_args,
 int jetctl_stop(int argc, char **argv)
 {
 	JET_INSTANCE_STATE st;
-	bool running;
+	bool running, json = jetctl_json;
 	JET_INSTANCE inst;
-	char *name, what[64];
+	char *name, what[64], *args[3];
 	JET_ERR err;
-	int rc;
+	int rc, i, n = 0;
 
+	/* -j/--json anywhere; the rest as before */
+	for (i = 0; i < argc; i++) {
+		if (i && (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")))
+			json = true;
+		else if (n < 3)
+			args[n++] = argv[i];
+		else
+			return jetctl_usage_error("stop: unexpected argument '%s'",
+						  argv[i]);
+	}
+	argc = n;
+	argv = args;
 	rc = take_instance(argc, argv, 2, &inst, &name);
 	if (rc)
 		return rc;
@@ -59,7 +92,15 @@ int jetctl_stop(int argc, char **argv)
 		free(name);
 		return jetctl_jet_error(what, err);
 	}
-	if (running)
+	if (json) {
+		char *plain = jetctl_instance_name(inst);
+
+		jetctl_json_print(json_pack("{s:s?, s:I, s:b}", "instance",
+					    plain, "id", (json_int_t)inst,
+					    "stopped", running), stdout);
+		free(plain);
+	}
+	else if (running)
 		printf("stopped the backup of %s\n", name);
 	else
 		printf("no backup was running on %s; nothing to stop\n", name);
@@ -105,8 +146,7 @@ int jetctl_stop_service(int argc, char **argv)
 	/* the grbits first: a usage error should not wait for /dev/jet */
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1])
-			return jetctl_usage_error("stop-service: unknown option '%s'",
-						  argv[i]);
+			return jetctl_bad_option("stop-service", argv[i]);
 	if (argc < 2)
 		return jetctl_usage_error("stop-service: which instance?");
 	rc = parse_service_grbits(argc, argv, &grbit);

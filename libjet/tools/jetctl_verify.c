@@ -1,203 +1,192 @@
 // SPDX-License-Identifier: MIT
 /*
- * jetctl_verify.c - "jetctl verify": does DIR still hold what the backup
- * wrote? Every file of DIR/MANIFEST is hashed again and compared by size and
- * SHA-256. Needs no /dev/jet: a backup can be checked anywhere.
+ * jetctl_verify.c - "jetctl verify": does a backup still hold what it
+ * wrote? Every file that MANIFEST lists is hashed again and compared by
+ * size and SHA-256, and SHA256SUMS with the digest MANIFEST keeps for it.
+ * A directory or a tar stream; needs no /dev/jet, so a backup can be
+ * checked anywhere.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "jetctl.h"
-#include "manifest.h"
-#include "progress.h"
+#include "source.h"
 
-#define VERIFY_BUF_SIZE	(1u << 20)
+const char jetctl_verify_help[] =
+"Usage: jetctl verify DIR [OPTIONS]\n"
+"       jetctl verify -i -|FILE [OPTIONS]\n"
+"Check a backup against its MANIFEST: every file's size and SHA-256, and\n"
+"SHA256SUMS. DIR is a backup directory; -i reads a tar stream from a file\n"
+"or, with -, from standard input.\n"
+"\n"
+"Options:\n"
+"  -i, --input=-|FILE  a tar stream of jetctl backup -o\n"
+"  -q, --quiet         no progress output\n"
+"  -j, --json          the result as JSON\n"
+"  -h, --help          this text\n"
+"\n"
+"Exit: 0 all match, 4 a file differs or is missing or the manifest is\n"
+"damaged, 5 the backup did not complete (it cannot be restored), 2 error.\n";
 
-enum verdict { V_OK, V_MISMATCH, V_IOERR };
-
-static enum verdict check_file(int dirfd, const struct manifest_entry *e,
-			       struct progress *prog, char *buf)
+static json_t *json_files(const struct source *s)
 {
-	char hex[SHA256_HEX_SIZE], want[16], got[16];
-	uint64_t done = 0;
-	struct sha256 s;
-	struct stat st;
-	ssize_t r;
-	int fd;
+	json_t *a = json_array(), *o;
+	size_t i;
 
-	fd = openat(dirfd, e->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ELOOP) {
-			printf("MISSING   %s\n", e->name);
-			return V_MISMATCH;
+	for (i = 0; a && i < s->nfiles; i++) {
+		const struct file_result *f = &s->files[i];
+
+		if (f->e)
+			o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}",
+				      "name", f->name, "kind", f->e->kind,
+				      "generation", (json_int_t)f->e->generation,
+				      "size", (json_int_t)f->e->size,
+				      "sha256", f->e->sha256,
+				      "result", file_state_word(f->state));
+		else
+			o = json_pack("{s:s, s:s}", "name", f->name,
+				      "result", file_state_word(f->state));
+		if (o && (f->state == FILE_SIZE || f->state == FILE_DIGEST ||
+			  f->state == FILE_EXTRA) && f->sha256[0]) {
+			json_object_set_new(o, "found_size",
+					    json_integer((json_int_t)f->size));
+			json_object_set_new(o, "found_sha256",
+					    json_string(f->sha256));
+		} else if (o && f->state == FILE_SIZE) {
+			json_object_set_new(o, "found_size",
+					    json_integer((json_int_t)f->size));
 		}
-		jetctl_sys_error("verify: opening %s", e->name);
-		return V_IOERR;
+		json_array_append_new(a, o);
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		printf("MISMATCH  %s: not a regular file\n", e->name);
-		return V_MISMATCH;
-	}
-	if ((uint64_t)st.st_size != e->size) {
-		close(fd);
-		printf("MISMATCH  %s: size %s, the manifest says %s\n", e->name,
-		       jetctl_fmt_bytes((uint64_t)st.st_size, got, sizeof(got)),
-		       jetctl_fmt_bytes(e->size, want, sizeof(want)));
-		return V_MISMATCH;
-	}
-	sha256_init(&s);
-	progress_begin(prog, "checking", e->name, e->size);
-	for (;;) {
-		r = read(fd, buf, VERIFY_BUF_SIZE);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		sha256_update(&s, buf, (size_t)r);
-		done += (uint64_t)r;
-		progress_update(prog, done);
-	}
-	if (r < 0) {
-		progress_end(prog, "failed");
-		jetctl_sys_error("verify: reading %s", e->name);
-		close(fd);
-		return V_IOERR;
-	}
-	close(fd);
-	progress_end(prog, "checked");
-	sha256_final_hex(&s, hex);
-	if (done != e->size || strcmp(hex, e->sha256)) {
-		printf("MISMATCH  %s: sha256 %s, the manifest says %s\n",
-		       e->name, hex, e->sha256);
-		return V_MISMATCH;
-	}
-	return V_OK;
+	return a;
 }
 
-/* files in DIR that the manifest does not list: worth a note, no failure */
-static void note_extra(int dirfd, const struct manifest *m)
+static void print_json(const struct source *s, const char *result,
+		       uint64_t bytes)
 {
-	struct dirent *de;
-	size_t i;
-	DIR *d;
+	uint64_t low, high;
+	json_t *o;
 
-	d = fdopendir(dup(dirfd));
-	if (!d)
+	o = json_pack("{s:s, s:s}", "backup", s->path, "result", result);
+	if (!o || !s->have_manifest) {
+		jetctl_json_print(o, stdout);
 		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, MANIFEST_NAME))
-			continue;
-		for (i = 0; i < m->count; i++)
-			if (!strcmp(de->d_name, m->entries[i].name))
-				break;
-		if (i == m->count)
-			printf("EXTRA     %s: not in the manifest\n",
-			       de->d_name);
 	}
-	closedir(d);
+	json_object_set_new(o, "status", json_string(s->man.status ?
+						     s->man.status : ""));
+	json_object_set_new(o, "type", json_string(s->man.type ?
+						   s->man.type : ""));
+	json_object_set_new(o, "instance", json_string(s->man.instance ?
+						       s->man.instance : ""));
+	if (manifest_generations(&s->man, &low, &high))
+		json_object_set_new(o, "generations",
+				    json_pack("{s:I, s:I}", "low",
+					      (json_int_t)low, "high",
+					      (json_int_t)high));
+	if (s->nfiles) {
+		json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
+		json_object_set_new(o, "files", json_files(s));
+	}
+	if (s->man.sha256sums)
+		json_object_set_new(o, "sha256sums",
+				    json_string(file_state_word(s->sums)));
+	jetctl_json_print(o, stdout);
+}
+
+static const char *load_result(int rc)
+{
+	return rc == JETCTL_EXIT_INCOMPLETE ? "incomplete" :
+	       rc == JETCTL_EXIT_MISMATCH ? "damaged" : "error";
 }
 
 int jetctl_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned int bad = 0, ioerr = 0;
-	struct manifest m;
+	bool quiet = false, json = jetctl_json;
+	const char *input = NULL, *path;
 	struct progress prog;
-	bool quiet = false, complete;
-	char why[128], total[16];
+	struct source s;
 	uint64_t bytes = 0;
-	const char *dir;
-	char *buf;
-	size_t i;
-	int c, dirfd, rc;
+	char total[16];
+	size_t i, bad, nlisted;
+	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
-		if (c != 'q')
-			return jetctl_usage_error("verify: unknown option '%s'",
-						  argv[optind - 1]);
-		quiet = true;
-	}
-	if (argc - optind != 1)
-		return jetctl_usage_error(argc - optind < 1 ?
-					  "verify: which directory?" :
-					  "verify: too many arguments");
-	dir = argv[optind];
-	/* a bar on a terminal; in a log, the verdict lines are enough */
-	progress_init(&prog, quiet || !isatty(STDERR_FILENO));
-
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return jetctl_sys_error("verify: opening %s", dir);
-	rc = manifest_read(dirfd, &m, why, sizeof(why));
-	if (rc == -1 && errno == ENOENT) {
-		close(dirfd);
-		jetctl_msg("verify: %s has no %s: not a backup, or one that never finished",
-			   dir, MANIFEST_NAME);
-		return JETCTL_EXIT_MISMATCH;
-	}
-	if (rc == -1) {
-		close(dirfd);
-		return jetctl_sys_error("verify: reading %s/%s", dir,
-					MANIFEST_NAME);
-	}
-	if (rc == -2) {
-		close(dirfd);
-		jetctl_msg("verify: %s/%s is damaged: %s", dir, MANIFEST_NAME,
-			   why);
-		return JETCTL_EXIT_MISMATCH;
-	}
-
-	buf = malloc(VERIFY_BUF_SIZE);
-	if (!buf) {
-		close(dirfd);
-		manifest_free(&m);
-		return jetctl_sys_error("verify");
-	}
-	for (i = 0; i < m.count; i++) {
-		switch (check_file(dirfd, &m.entries[i], &prog, buf)) {
-		case V_OK:
-			bytes += m.entries[i].size;
+	while ((c = getopt_long(argc, argv, "qi:j", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quiet = true;
 			break;
-		case V_MISMATCH:
-			bad++;
+		case 'i':
+			input = optarg;
 			break;
-		case V_IOERR:
-			ioerr++;
+		case 'j':
+			json = true;
 			break;
+		default:
+			return jetctl_bad_option("verify", argv[optind - 1]);
 		}
 	}
-	free(buf);
-	note_extra(dirfd, &m);
-	close(dirfd);
+	if (argc - optind != (input ? 0 : 1))
+		return jetctl_usage_error(argc - optind < 1 ?
+					  "verify: which backup? (DIR, or -i FILE|-)" :
+					  "verify: too many arguments");
+	path = input ? input : argv[optind];
+	/* a bar on a terminal; in a log, the verdict lines are enough */
+	progress_init(&prog, quiet || json || !isatty(STDERR_FILENO));
+	if (source_init(&s, path, input != NULL, &prog))
+		return jetctl_sys_error("verify");
 
-	complete = m.status && !strcmp(m.status, "complete");
-	if (!complete)
-		printf("INCOMPLETE the backup did not finish: %s\n",
-		       m.status ? m.status : "no status recorded");
-	if (!bad && !ioerr)
-		printf("%s: %zu file%s, %s: all match%s\n", dir, m.count,
-		       m.count == 1 ? "" : "s",
-		       jetctl_fmt_bytes(bytes, total, sizeof(total)),
-		       complete ? "" : ", but the backup is incomplete");
+	rc = source_load(&s, "verify", -1);
+	if (rc) {
+		if (json)
+			print_json(&s, load_result(rc), 0);
+		source_free(&s);
+		return rc;
+	}
+	/* a stopped backup: one line, the one thing that matters */
+	if (!manifest_complete(&s.man)) {
+		if (json)
+			print_json(&s, "incomplete", 0);
+		else
+			printf("INCOMPLETE %s: the backup did not complete (%s); it cannot be restored\n",
+			       path, s.man.status ? s.man.status :
+			       "no status recorded");
+		source_free(&s);
+		return JETCTL_EXIT_INCOMPLETE;
+	}
+	rc = source_check_files(&s, "verify", -1, NULL);
+	if (rc) {
+		source_free(&s);
+		return rc;
+	}
+	bad = source_report(&s, !json);
+	nlisted = s.man.count;
+	for (i = 0; i < s.nfiles; i++)
+		if (s.files[i].state == FILE_OK)
+			bytes += s.files[i].size;
+	if (json)
+		print_json(&s, bad ? "mismatch" : "ok", bytes);
+	else if (!bad)
+		printf("%s: %zu file%s, %s (%" PRIu64 " bytes): all match\n",
+		       path, nlisted, nlisted == 1 ? "" : "s",
+		       jetctl_fmt_bytes(bytes, total, sizeof(total)), bytes);
 	else
-		printf("%s: %u of %zu file%s do not match%s\n", dir,
-		       bad + ioerr, m.count, m.count == 1 ? "" : "s",
-		       ioerr ? " (some could not be read)" : "");
-	manifest_free(&m);
-	if (bad || !complete)
-		return JETCTL_EXIT_MISMATCH;
-	return ioerr ? JETCTL_EXIT_ERROR : JETCTL_EXIT_OK;
+		printf("%s: %zu of %zu file%s do%s not match\n", path, bad,
+		       nlisted + (s.man.sha256sums ? 1 : 0),
+		       nlisted + (s.man.sha256sums ? 1 : 0) == 1 ? "" : "s",
+		       bad == 1 ? "es" : "");
+	source_free(&s);
+	return bad ? JETCTL_EXIT_MISMATCH : JETCTL_EXIT_OK;
 }

@@ -1,28 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * jetdemo-server.c - a sample owner of a jet instance: what a database server
- * does with libjet, in one file.
+ * does with libjet. This file is the libjet side and the command line; the
+ * write-ahead logging is jetdemo-engine.c, recovery jetdemo-recover.c.
  *
- * It creates a named instance, initializes it, attaches a database file it
- * generates, and then keeps writing 4 KiB pages at random offsets, each
- * bracketed by JetLockWriteRangeInstance/JetUnlockWriteRangeInstance so that
- * a backup never copies a torn page. Every write is also appended to a log;
- * every --log-every writes the log is closed, registered with
- * JetAddLogFileInstance and the checkpoint moved with
- * JetSetCheckpointInstance. It polls JetGetNotificationFd and deletes the logs
- * that a backup truncated (JetGetLogTruncationEvent).
+ * It creates a named instance, initializes it, attaches a database it
+ * generates, and then runs transactions of the seeded workload: each write
+ * is logged and the log made durable before the page is written under
+ * JetLockWriteRangeInstance/JetUnlockWriteRangeInstance. A generation is
+ * closed and registered (JetAddLogFileInstance) when it is full, when it is
+ * older than --roll-interval, and when a backup asks for a roll
+ * (JetGetLogRollRequest); the
+ * checkpoint (JetSetCheckpointInstance) follows the closed generations,
+ * whose pages are all on disk. It polls JetGetNotificationFd and deletes the
+ * logs that a backup truncated (JetGetLogTruncationEvent).
  *
  * Signals: SIGUSR1 stops the running backup (JetStopBackupInstance), SIGUSR2
  * pauses or resumes backup reads, SIGTERM and SIGINT end it (JetTerm2 with
  * JET_bitTermAbrupt).
- *
- * Every page carries its number, a sequence number and a payload derived from
- * both, so "jetdemo-server --check-db FILE" can tell whether a copy of the
- * database holds any torn page.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,42 +36,23 @@
 #include <unistd.h>
 
 #include "jet.h"
-
-#define PAGE_SIZE_DEMO	4096u
-#define PAGE_MAGIC	0x4a455444u	/* "JETD" */
-
-struct page_header {
-	uint32_t magic;
-	uint32_t pageno;
-	uint64_t seq;		/* 0: as generated */
-};
-
-struct log_record {
-	uint64_t seq;
-	uint64_t pageno;
-};
+#include "jetdemo.h"
 
 struct demo {
 	const char *name;
 	const char *dir;
 	const char *ready_file;
 	unsigned long db_mib;
-	unsigned long log_every;
 	unsigned long interval_ms;
-	unsigned long checkpoint_lag;
+	unsigned long roll_ms;
 	unsigned long long throttle;
-	unsigned int seed;
-	bool quiet;
 
-	char db_path[PATH_MAX];
-	int db_fd;
-	uint32_t npages;
+	struct demo_engine e;
 	JET_INSTANCE inst;
 	JET_SESID sesid;
-	unsigned long gen;	/* the log being written */
-	int log_fd;
-	uint64_t seq;
+	struct timespec gen_started;
 	bool paused;
+	bool quiet;
 };
 
 static volatile sig_atomic_t sig_term, sig_usr1, sig_usr2;
@@ -108,200 +88,59 @@ static int jet_failed(const char *call, JET_ERR err)
 	return 1;
 }
 
-static int sys_failed(const char *what, const char *arg)
+static unsigned long ms_since(const struct timespec *t0)
 {
-	fprintf(stderr, "jetdemo-server: %s %s: %s\n", what, arg,
-		strerror(errno));
-	return 1;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (unsigned long)((t.tv_sec - t0->tv_sec) * 1000 +
+			       (t.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/* xorshift64*: the payload of a page follows from (pageno, seq) */
-static uint64_t mix(uint64_t *x)
+/* --- the engine's hooks: libjet ------------------------------------------ */
+
+static int hook_lock(void *ctx, uint64_t off, uint64_t len, uint64_t *handle)
 {
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 0x2545f4914f6cdd1dULL;
-}
-
-static void fill_page(unsigned char *page, uint32_t pageno, uint64_t seq)
-{
-	struct page_header h = { PAGE_MAGIC, pageno, seq };
-	uint64_t x = ((uint64_t)pageno << 32 ^ seq) | 1, v;
-	size_t off;
-
-	memcpy(page, &h, sizeof(h));
-	for (off = sizeof(h); off < PAGE_SIZE_DEMO; off += sizeof(v)) {
-		v = mix(&x);
-		memcpy(page + off, &v, sizeof(v));
-	}
-}
-
-static bool page_ok(const unsigned char *page, uint32_t pageno)
-{
-	static unsigned char want[PAGE_SIZE_DEMO];
-	struct page_header h;
-
-	memcpy(&h, page, sizeof(h));
-	if (h.magic != PAGE_MAGIC || h.pageno != pageno)
-		return false;
-	fill_page(want, pageno, h.seq);
-	return !memcmp(page, want, PAGE_SIZE_DEMO);
-}
-
-/* --check-db FILE: 0 when every page is whole, 1 when one is torn */
-static int check_db(const char *path)
-{
-	unsigned char page[PAGE_SIZE_DEMO];
-	uint32_t pageno = 0, bad = 0;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sys_failed("opening", path);
-	while ((r = read(fd, page, sizeof(page))) == (ssize_t)sizeof(page)) {
-		if (!page_ok(page, pageno)) {
-			if (bad < 10)
-				printf("page %u is torn or damaged\n", pageno);
-			bad++;
-		}
-		pageno++;
-	}
-	close(fd);
-	if (r != 0) {
-		printf("%s: its size is not a multiple of %u\n", path,
-		       PAGE_SIZE_DEMO);
-		return 1;
-	}
-	printf("%s: %u pages, %u torn or damaged\n", path, pageno, bad);
-	return bad ? 1 : 0;
-}
-
-static int write_all(int fd, const void *buf, size_t n, off_t off)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (n) {
-		w = pwrite(fd, p, n, off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
-static int make_db(struct demo *d)
-{
-	unsigned char *chunk;
-	const uint32_t per_chunk = 256;	/* pages per write: 1 MiB */
-	uint32_t p, i;
-
-	snprintf(d->db_path, sizeof(d->db_path), "%s/%s.edb", d->dir, d->name);
-	d->npages = (uint32_t)(d->db_mib * (1024 * 1024 / PAGE_SIZE_DEMO));
-	d->db_fd = open(d->db_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0644);
-	if (d->db_fd < 0)
-		return sys_failed("creating", d->db_path);
-	chunk = malloc((size_t)per_chunk * PAGE_SIZE_DEMO);
-	if (!chunk)
-		return sys_failed("allocating", "memory");
-	for (p = 0; p < d->npages; p += per_chunk) {
-		uint32_t n = d->npages - p < per_chunk ? d->npages - p :
-							 per_chunk;
-
-		for (i = 0; i < n; i++)
-			fill_page(chunk + (size_t)i * PAGE_SIZE_DEMO, p + i, 0);
-		if (write_all(d->db_fd, chunk, (size_t)n * PAGE_SIZE_DEMO,
-			      (off_t)p * PAGE_SIZE_DEMO)) {
-			free(chunk);
-			return sys_failed("writing", d->db_path);
-		}
-	}
-	free(chunk);
-	if (fsync(d->db_fd))
-		return sys_failed("writing", d->db_path);
-	return 0;
-}
-
-static void log_path(const struct demo *d, unsigned long gen, char *buf,
-		     size_t size)
-{
-	snprintf(buf, size, "%s/%s.%08lu.log", d->dir, d->name, gen);
-}
-
-static int open_log(struct demo *d)
-{
-	char path[PATH_MAX];
-
-	log_path(d, d->gen, path, sizeof(path));
-	d->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-			 O_CLOEXEC, 0644);
-	if (d->log_fd < 0)
-		return sys_failed("creating", path);
-	return 0;
-}
-
-/* close the log, hand it to the instance, move the checkpoint, start anew */
-static int roll_log(struct demo *d)
-{
-	char path[PATH_MAX];
+	struct demo *d = ctx;
+	JET_HANDLE h;
 	JET_ERR err;
 
-	log_path(d, d->gen, path, sizeof(path));
-	if (fdatasync(d->log_fd) || close(d->log_fd))
-		return sys_failed("writing", path);
-	d->log_fd = -1;
-	err = JetAddLogFileInstance(d->inst, path, d->gen);
-	if (err)
-		return jet_failed("JetAddLogFileInstance", err);
-	/* the logs a restore still needs: the last checkpoint_lag ones */
-	if (d->gen + 1 > d->checkpoint_lag) {
-		err = JetSetCheckpointInstance(d->inst,
-					       d->gen + 1 - d->checkpoint_lag);
-		if (err)
-			return jet_failed("JetSetCheckpointInstance", err);
-	}
-	d->gen++;
-	return open_log(d);
-}
-
-static int write_page(struct demo *d)
-{
-	static unsigned char page[PAGE_SIZE_DEMO];
-	uint32_t pageno = (uint32_t)(rand() % (int)d->npages);
-	struct log_record rec;
-	off_t off = (off_t)pageno * PAGE_SIZE_DEMO;
-	JET_HANDLE lock;
-	JET_ERR err;
-	int rc;
-
-	d->seq++;
-	fill_page(page, pageno, d->seq);
 	/* waits while a backup read copies these bytes */
-	err = JetLockWriteRangeInstance(d->inst, d->db_path, (uint64_t)off,
-					PAGE_SIZE_DEMO, &lock);
+	err = JetLockWriteRangeInstance(d->inst, d->e.db_path, off, len, &h);
 	if (err)
 		return jet_failed("JetLockWriteRangeInstance", err);
-	rc = write_all(d->db_fd, page, sizeof(page), off);
-	err = JetUnlockWriteRangeInstance(d->inst, lock);
-	if (rc)
-		return sys_failed("writing", d->db_path);
-	if (err)
-		return jet_failed("JetUnlockWriteRangeInstance", err);
-
-	rec.seq = d->seq;
-	rec.pageno = pageno;
-	if (write(d->log_fd, &rec, sizeof(rec)) != (ssize_t)sizeof(rec))
-		return sys_failed("writing the log of", d->name);
-	if (d->seq % d->log_every == 0)
-		return roll_log(d);
+	*handle = h;
 	return 0;
+}
+
+static int hook_unlock(void *ctx, uint64_t handle)
+{
+	struct demo *d = ctx;
+	JET_ERR err = JetUnlockWriteRangeInstance(d->inst, (JET_HANDLE)handle);
+
+	return err ? jet_failed("JetUnlockWriteRangeInstance", err) : 0;
+}
+
+static int hook_log_closed(void *ctx, const char *path, unsigned long gen)
+{
+	struct demo *d = ctx;
+	JET_ERR err = JetAddLogFileInstance(d->inst, path, gen);
+
+	return err ? jet_failed("JetAddLogFileInstance", err) : 0;
+}
+
+static int hook_checkpoint(void *ctx, unsigned long gen)
+{
+	struct demo *d = ctx;
+	JET_ERR err = JetSetCheckpointInstance(d->inst, gen);
+
+	return err ? jet_failed("JetSetCheckpointInstance", err) : 0;
+}
+
+static int roll(struct demo *d)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->gen_started);
+	return demo_engine_roll(&d->e);
 }
 
 /* a backup truncated logs: they are ours to delete now */
@@ -320,20 +159,31 @@ static int drain_truncations(struct demo *d)
 			return 0;
 		if (inst != d->inst)
 			continue;
+		/* the kernel never truncates at or after the checkpoint */
+		if (last >= d->e.checkpoint) {
+			fprintf(stderr, "jetdemo-server: a truncation of logs %lu-%lu reaches the checkpoint %lu: kept\n",
+				first, last, d->e.checkpoint);
+			continue;
+		}
 		for (g = first; g <= last; g++) {
-			log_path(d, g, path, sizeof(path));
+			demo_log_path(path, sizeof(path), d->e.dir, d->name, g);
 			if (unlink(path) && errno != ENOENT)
-				return sys_failed("deleting", path);
+				return demo_sys_failed("deleting", path);
 		}
 		say("deleted logs %lu-%lu (truncated by a backup)", first,
 		    last);
 	}
 }
 
-/* a backup asks for the log roll: close the log we write and register it */
-static int drain_rolls(struct demo *d)
+/*
+ * A backup asks for a roll (its first GetLogInfo waits for it): close the
+ * generation being written, whose records cover every page it copied, and
+ * register it. The open generation is always above every registered one,
+ * so closing it answers any request.
+ */
+static int answer_rolls(struct demo *d)
 {
-	unsigned long above;
+	unsigned long above, gen;
 	JET_INSTANCE inst;
 	JET_ERR err;
 
@@ -343,11 +193,14 @@ static int drain_rolls(struct demo *d)
 			return jet_failed("JetGetLogRollRequest", err);
 		if (!inst)
 			return 0;
-		if (inst != d->inst || d->gen <= above)
+		if (inst != d->inst)
 			continue;
-		say("rolling log %lu for a backup", d->gen);
-		if (roll_log(d))
+		gen = d->e.log.gen;
+		if (roll(d))
 			return 1;
+		if (!d->quiet)
+			say("rolled log %lu for a backup (asked for one above %lu)",
+			    gen, above);
 	}
 }
 
@@ -387,11 +240,12 @@ static int write_ready_file(const struct demo *d)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->ready_file);
 	f = fopen(tmp, "we");
 	if (!f)
-		return sys_failed("creating", tmp);
-	fprintf(f, "pid %d\ninstance %lu\nname %s\ndatabase %s\n",
-		(int)getpid(), (unsigned long)d->inst, d->name, d->db_path);
+		return demo_sys_failed("creating", tmp);
+	fprintf(f, "pid %d\ninstance %lu\nname %s\ndatabase %s\nseed %" PRIu64 "\ncommit-every %lu\n",
+		(int)getpid(), (unsigned long)d->inst, d->name, d->e.db_path,
+		d->e.seed, d->e.commit_every);
 	if (fclose(f) || rename(tmp, d->ready_file))
-		return sys_failed("writing", d->ready_file);
+		return demo_sys_failed("writing", d->ready_file);
 	return 0;
 }
 
@@ -401,12 +255,17 @@ static int setup(struct demo *d)
 	JET_ERR err;
 
 	if (mkdir(d->dir, 0755) && errno != EEXIST)
-		return sys_failed("creating", d->dir);
+		return demo_sys_failed("creating", d->dir);
 	/* absolute names: they are what a backup sees and restores */
 	if (!realpath(d->dir, dir))
-		return sys_failed("resolving", d->dir);
+		return demo_sys_failed("resolving", d->dir);
 	d->dir = strdup(dir);
-	if (!d->dir || make_db(d))
+	if (!d->dir)
+		return demo_sys_failed("allocating", "memory");
+	d->e.dir = d->dir;
+	d->e.name = d->name;
+	d->e.npages = (uint32_t)(d->db_mib * (1024 * 1024 / DEMO_PAGE_SIZE));
+	if (demo_engine_create(&d->e))
 		return 1;
 
 	err = JetCreateInstance(&d->inst, d->name);
@@ -418,7 +277,7 @@ static int setup(struct demo *d)
 	err = JetBeginSession(d->inst, &d->sesid, NULL, NULL);
 	if (err)
 		return jet_failed("JetBeginSession", err);
-	err = JetAttachDatabase(d->sesid, d->db_path, 0);
+	err = JetAttachDatabase(d->sesid, d->e.db_path, 0);
 	if (err)
 		return jet_failed("JetAttachDatabase", err);
 	if (d->throttle) {
@@ -426,20 +285,24 @@ static int setup(struct demo *d)
 		if (err)
 			return jet_failed("JetSetBackupThrottleInstance", err);
 	}
-	d->gen = 1;
-	if (open_log(d))
+	d->e.hooks = (struct demo_hooks){
+		.ctx = d, .lock = hook_lock, .unlock = hook_unlock,
+		.log_closed = hook_log_closed, .checkpoint = hook_checkpoint,
+	};
+	clock_gettime(CLOCK_MONOTONIC, &d->gen_started);
+	if (demo_engine_start_log(&d->e))
 		return 1;
 	if (d->ready_file && write_ready_file(d))
 		return 1;
-	say("instance %s (id %lu) ready: database %s (%lu MiB), a log every %lu writes, pid %d",
-	    d->name, (unsigned long)d->inst, d->db_path, d->db_mib,
-	    d->log_every, (int)getpid());
+	say("instance %s (id %lu) ready: database %s (%lu MiB), a log every %lu writes, %lu write(s) a transaction, seed %" PRIu64 ", pid %d",
+	    d->name, (unsigned long)d->inst, d->e.db_path, d->db_mib,
+	    d->e.log_every, d->e.commit_every, d->e.seed, (int)getpid());
 	return 0;
 }
 
 static int run(struct demo *d)
 {
-	struct pollfd pfd = { .events = POLLIN | POLLPRI };
+	struct pollfd pfd = { .events = POLLIN };
 	JET_ERR err;
 
 	err = JetGetNotificationFd(&pfd.fd);
@@ -447,20 +310,22 @@ static int run(struct demo *d)
 		return jet_failed("JetGetNotificationFd", err);
 	while (!sig_term) {
 		handle_signals(d);
-		/* the wait between writes doubles as the event wait */
+		/* the wait between transactions doubles as the event wait */
 		if (poll(&pfd, 1, (int)d->interval_ms) > 0 &&
-		    (pfd.revents & POLLPRI) && drain_rolls(d))
-			return 1;
-		if ((pfd.revents & POLLIN) && drain_truncations(d))
+		    (pfd.revents & POLLIN) &&
+		    (answer_rolls(d) || drain_truncations(d)))
 			return 1;
 		if (sig_term)
 			break;
-		if (write_page(d))
+		if (demo_engine_commit(&d->e))
+			return 1;
+		if ((demo_engine_log_full(&d->e) ||
+		     (d->roll_ms && ms_since(&d->gen_started) >= d->roll_ms)) &&
+		    roll(d))
 			return 1;
 	}
-	say("%s: ending instance %s (JetTerm2 abrupt) after %llu writes",
-	    sig_term == SIGINT ? "SIGINT" : "SIGTERM", d->name,
-	    (unsigned long long)d->seq);
+	say("%s: ending instance %s (JetTerm2 abrupt) after %" PRIu64 " writes",
+	    sig_term == SIGINT ? "SIGINT" : "SIGTERM", d->name, d->e.lsn);
 	return 0;
 }
 
@@ -472,30 +337,41 @@ static void cleanup(struct demo *d)
 		if (err)
 			jet_failed("JetTerm2", err);
 	}
-	if (d->log_fd >= 0)
-		close(d->log_fd);
-	if (d->db_fd >= 0)
-		close(d->db_fd);
+	demo_engine_free(&d->e);
 	if (d->ready_file)
 		unlink(d->ready_file);
 }
 
 static const char usage_text[] =
 "Usage: jetdemo-server [OPTIONS]\n"
+"       jetdemo-server --recover DIR [--name NAME] [--from GEN] [--to GEN] [--crashed]\n"
 "       jetdemo-server --check-db FILE\n"
-"A sample jet instance owner: writes pages to a database while backups run.\n"
+"       jetdemo-server --check-state FILE --seed N [--commit-every N] [--min-lsn LSN]\n"
+"A sample jet instance owner: a small write-ahead-logging database server\n"
+"that writes while it is backed up, and recovers a restored backup.\n"
 "\n"
 "  --name NAME            instance name (default demo)\n"
 "  --dir DIR              where the database and logs go (default ./jetdemo)\n"
 "  --db-size MIB          database size in MiB (default 64)\n"
-"  --log-every N          roll the log every N page writes (default 100)\n"
-"  --interval MS          milliseconds between page writes (default 5)\n"
+"  --log-every N          close the log after N page writes (default 100)\n"
+"  --roll-interval MS     close a log older than MS ms (default 2000; 0 never)\n"
+"  --commit-every N       page writes per transaction (default 1)\n"
+"  --interval MS          milliseconds between transactions (default 5)\n"
 "  --checkpoint-lag N     logs kept before the checkpoint (default 2)\n"
 "  --throttle BYTES/S     limit backup reads (K, M, G suffixes; default none)\n"
 "  --ready-file PATH      written once the instance is ready, removed at exit\n"
-"  --seed N               random seed for page offsets\n"
+"  --commit-file PATH     holds the last committed LSN, rewritten at each commit\n"
+"  --seed N               seed of the workload (default: the time)\n"
+"  --quiet                no line per roll answered or recovery\n"
+"\n"
+"  --recover DIR          replay the logs in DIR into its database and exit\n"
+"                         (0: recovered, 1: refused, with the reason)\n"
+"  --from GEN, --to GEN   the generations to replay at least (default: all)\n"
+"  --crashed              the newest log may be open, with a torn tail\n"
 "  --check-db FILE        check a copy of the database for torn pages and exit\n"
 "                         (0: every page whole, 1: some page torn)\n"
+"  --check-state FILE     0 when FILE is exactly a state committed by the\n"
+"                         workload of --seed, at --min-lsn or later\n"
 "\n"
 "Signals: SIGUSR1 stops the running backup, SIGUSR2 pauses or resumes backup\n"
 "reads, SIGTERM or SIGINT terminate the instance and exit 0.\n";
@@ -533,6 +409,8 @@ static int parse_ulong(const char *opt, const char *s, unsigned long long max,
 	return 0;
 }
 
+enum mode { SERVE, RECOVER, CHECK_DB, CHECK_STATE };
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -540,22 +418,38 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "db-size", required_argument, NULL, 's' },
 		{ "log-every", required_argument, NULL, 'l' },
+		{ "roll-interval", required_argument, NULL, 'R' },
+		{ "commit-every", required_argument, NULL, 'k' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "checkpoint-lag", required_argument, NULL, 'c' },
 		{ "throttle", required_argument, NULL, 't' },
 		{ "ready-file", required_argument, NULL, 'r' },
+		{ "commit-file", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "recover", required_argument, NULL, 'V' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "crashed", no_argument, NULL, 'X' },
 		{ "check-db", required_argument, NULL, 'C' },
+		{ "check-state", required_argument, NULL, 'Z' },
+		{ "min-lsn", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct demo d = {
 		.name = "demo", .dir = "jetdemo", .db_mib = 64,
-		.log_every = 100, .interval_ms = 5, .checkpoint_lag = 2,
-		.seed = (unsigned int)time(NULL), .db_fd = -1, .log_fd = -1,
+		.interval_ms = 5, .roll_ms = 2000,
+		.e = { .log_every = 100, .commit_every = 1,
+		       .checkpoint_lag = 2, .seed = (uint64_t)time(NULL),
+		       .db_fd = -1, .commit_fd = -1, .log = { .fd = -1 } },
 	};
+	struct demo_recover_opts ro = { 0 };
 	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
-	unsigned long long v;
+	unsigned long long v, min_lsn = 0;
+	enum mode mode = SERVE;
+	const char *file = NULL;
+	bool seeded = false, named = false;
 	struct sigaction sa;
 	size_t i;
 	int c, rc;
@@ -564,6 +458,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n':
 			d.name = optarg;
+			named = true;
 			break;
 		case 'd':
 			d.dir = optarg;
@@ -578,7 +473,19 @@ int main(int argc, char **argv)
 			if (parse_ulong("--log-every", optarg, 1u << 30, false,
 					&v) || !v)
 				return 2;
-			d.log_every = (unsigned long)v;
+			d.e.log_every = (unsigned long)v;
+			break;
+		case 'R':
+			if (parse_ulong("--roll-interval", optarg, 3600000,
+					false, &v))
+				return 2;
+			d.roll_ms = (unsigned long)v;
+			break;
+		case 'k':
+			if (parse_ulong("--commit-every", optarg, 1u << 16,
+					false, &v) || !v)
+				return 2;
+			d.e.commit_every = (unsigned long)v;
 			break;
 		case 'i':
 			if (parse_ulong("--interval", optarg, 60000, false, &v))
@@ -589,7 +496,7 @@ int main(int argc, char **argv)
 			if (parse_ulong("--checkpoint-lag", optarg, 1u << 30,
 					false, &v) || !v)
 				return 2;
-			d.checkpoint_lag = (unsigned long)v;
+			d.e.checkpoint_lag = (unsigned long)v;
 			break;
 		case 't':
 			if (parse_ulong("--throttle", optarg, ~0ULL, true,
@@ -599,13 +506,48 @@ int main(int argc, char **argv)
 		case 'r':
 			d.ready_file = optarg;
 			break;
-		case 'S':
-			if (parse_ulong("--seed", optarg, ~0U, false, &v))
-				return 2;
-			d.seed = (unsigned int)v;
+		case 'f':
+			d.e.commit_file = optarg;
 			break;
+		case 'S':
+			if (parse_ulong("--seed", optarg, ~0ULL, false, &v))
+				return 2;
+			d.e.seed = v;
+			seeded = true;
+			break;
+		case 'F':
+		case 'T':
+			if (parse_ulong(c == 'F' ? "--from" : "--to", optarg,
+					ULONG_MAX, false, &v) || !v)
+				return 2;
+			if (c == 'F')
+				ro.from = (unsigned long)v;
+			else
+				ro.to = (unsigned long)v;
+			break;
+		case 'X':
+			ro.crashed = true;
+			break;
+		case 'q':
+			d.quiet = true;
+			ro.quiet = true;
+			break;
+		case 'm':
+			if (parse_ulong("--min-lsn", optarg, ~0ULL, false,
+					&min_lsn))
+				return 2;
+			break;
+		case 'V':
 		case 'C':
-			return check_db(optarg);
+		case 'Z':
+			if (mode != SERVE) {
+				fprintf(stderr, "jetdemo-server: --recover, --check-db and --check-state exclude each other\n");
+				return 2;
+			}
+			mode = c == 'V' ? RECOVER : c == 'C' ? CHECK_DB :
+			       CHECK_STATE;
+			file = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -619,12 +561,28 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
+	switch (mode) {
+	case RECOVER:
+		ro.dir = file;
+		ro.name = named ? d.name : NULL;
+		return demo_recover(&ro);
+	case CHECK_DB:
+		return demo_check_db(file);
+	case CHECK_STATE:
+		if (!seeded) {
+			fprintf(stderr, "jetdemo-server: --check-state needs the server's --seed\n");
+			return 2;
+		}
+		return demo_check_state(file, d.e.seed, d.e.commit_every,
+					min_lsn);
+	case SERVE:
+		break;
+	}
 	/* the pages are addressed with 32 bits */
-	if (d.db_mib > (UINT32_MAX / (1024 * 1024 / PAGE_SIZE_DEMO))) {
+	if (d.db_mib > (UINT32_MAX / (1024 * 1024 / DEMO_PAGE_SIZE))) {
 		fprintf(stderr, "jetdemo-server: --db-size: too large\n");
 		return 2;
 	}
-	srand(d.seed);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

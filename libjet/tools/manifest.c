@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * manifest.c - writing and reading DIR/MANIFEST (format in manifest.h).
+ * manifest.c - writing and reading MANIFEST and SHA256SUMS (formats in
+ * manifest.h).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +19,8 @@
 
 #include "manifest.h"
 
-#define MANIFEST_TMP		".MANIFEST.tmp"
 #define MANIFEST_SUM_KEY	"# manifest-sha256 "
-#define MANIFEST_MAX_SIZE	(64u << 20)	/* sanity bound for reading */
+#define MANIFEST_MAGIC		"# jet backup manifest "
 
 int manifest_set(char **field, const char *value)
 {
@@ -42,7 +45,8 @@ int manifest_set_now(char **field)
 }
 
 int manifest_add(struct manifest *m, const char *sha256, uint64_t size,
-		 const char *kind, const char *name, const char *source)
+		 const char *kind, uint64_t generation, const char *name,
+		 const char *source)
 {
 	struct manifest_entry *e;
 
@@ -59,6 +63,7 @@ int manifest_add(struct manifest *m, const char *sha256, uint64_t size,
 	memset(e, 0, sizeof(*e));
 	snprintf(e->sha256, sizeof(e->sha256), "%s", sha256);
 	e->size = size;
+	e->generation = generation;
 	e->kind = strdup(kind);
 	e->name = strdup(name);
 	e->source = strdup(source);
@@ -107,6 +112,8 @@ void manifest_free(struct manifest *m)
 	free(m->entries);
 	free(m->truncated);
 	free(m->instance);
+	free(m->instance_name);
+	free(m->sha256sums);
 	free(m->type);
 	free(m->started);
 	free(m->finished);
@@ -116,9 +123,48 @@ void manifest_free(struct manifest *m)
 
 int manifest_name_ok(const char *name)
 {
-	/* a plain name in DIR: no path, nothing hidden, not the manifest */
+	/* a plain name in DIR: no path, nothing hidden, not jetctl's own */
 	return *name && name[0] != '.' && !strchr(name, '/') &&
-	       strcmp(name, MANIFEST_NAME) != 0;
+	       strcmp(name, MANIFEST_NAME) != 0 &&
+	       strcmp(name, SHA256SUMS_NAME) != 0;
+}
+
+bool manifest_complete(const struct manifest *m)
+{
+	return m->status && !strcmp(m->status, MANIFEST_STATUS_COMPLETE);
+}
+
+size_t manifest_generations(const struct manifest *m, uint64_t *plow,
+			    uint64_t *phigh)
+{
+	uint64_t low = 0, high = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < m->count; i++) {
+		const struct manifest_entry *e = &m->entries[i];
+
+		if (strcmp(e->kind, "log"))
+			continue;
+		if (!n || e->generation < low)
+			low = e->generation;
+		if (!n || e->generation > high)
+			high = e->generation;
+		n++;
+	}
+	*plow = low;
+	*phigh = high;
+	return n;
+}
+
+const struct manifest_entry *manifest_find(const struct manifest *m,
+					   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->count; i++)
+		if (!strcmp(m->entries[i].name, name))
+			return &m->entries[i];
+	return NULL;
 }
 
 /* fields are separated by spaces; a metadata value runs to the line's end */
@@ -167,6 +213,93 @@ static void put_meta(FILE *f, const char *key, const char *value)
 	fputc('\n', f);
 }
 
+int manifest_format(const struct manifest *m, char **ptext, size_t *plen)
+{
+	char hex[SHA256_HEX_SIZE], id[24];
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -1;
+	fprintf(f, "%s%d\n", MANIFEST_MAGIC, MANIFEST_VERSION);
+	put_meta(f, "instance", m->instance);
+	put_meta(f, "instance-name", m->instance_name);
+	if (m->instance_id) {
+		snprintf(id, sizeof(id), "%" PRIu64, m->instance_id);
+		put_meta(f, "instance-id", id);
+	}
+	put_meta(f, "type", m->type);
+	put_meta(f, "started", m->started);
+	fputs("# format SHA256 SIZE KIND GENERATION NAME SOURCE\n", f);
+	for (i = 0; i < m->count; i++) {
+		const struct manifest_entry *e = &m->entries[i];
+
+		fprintf(f, "%s %" PRIu64 " %s %" PRIu64 " ", e->sha256,
+			e->size, e->kind, e->generation);
+		put_escaped(f, e->name, true);
+		fputc(' ', f);
+		put_escaped(f, e->source, true);
+		fputc('\n', f);
+	}
+	for (i = 0; i < m->ntruncated; i++)
+		put_meta(f, "truncated", m->truncated[i]);
+	put_meta(f, "finished", m->finished);
+	put_meta(f, "sha256sums", m->sha256sums);
+	put_meta(f, "status", m->status);
+	if (fclose(f) == EOF) {
+		free(text);
+		return -1;
+	}
+	/* the last line vouches for every byte before it */
+	if (sha256_hex(text, len, hex)) {
+		free(text);
+		return -1;
+	}
+	f = open_memstream(ptext, plen);
+	if (!f) {
+		free(text);
+		return -1;
+	}
+	fwrite(text, 1, len, f);
+	fprintf(f, "%s%s\n", MANIFEST_SUM_KEY, hex);
+	free(text);
+	return fclose(f) == EOF ? -1 : 0;
+}
+
+/*
+ * sha256sum(1)'s own format: "HEX  NAME". A name with a backslash or a
+ * newline is escaped as sha256sum does it (a leading '\' on the line);
+ * jetctl's own names never need that.
+ */
+int sha256sums_format(const struct manifest *m, char **ptext, size_t *plen)
+{
+	const char *p;
+	size_t i;
+	FILE *f;
+
+	f = open_memstream(ptext, plen);
+	if (!f)
+		return -1;
+	for (i = 0; i < m->count; i++) {
+		const struct manifest_entry *e = &m->entries[i];
+		bool esc = strpbrk(e->name, "\\\n") != NULL;
+
+		fprintf(f, "%s%s  ", esc ? "\\" : "", e->sha256);
+		for (p = e->name; *p; p++) {
+			if (esc && *p == '\\')
+				fputs("\\\\", f);
+			else if (esc && *p == '\n')
+				fputs("\\n", f);
+			else
+				fputc(*p, f);
+		}
+		fputc('\n', f);
+	}
+	return fclose(f) == EOF ? -1 : 0;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	ssize_t w;
@@ -183,72 +316,49 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int manifest_write(int dirfd, const struct manifest *m)
+int manifest_put_file(int dirfd, const char *name, const char *text,
+		      size_t len)
 {
-	char hex[SHA256_HEX_SIZE];
-	struct sha256 sum;
-	char *text = NULL;
-	size_t len = 0, i;
+	char tmp[NAME_MAX + 1];
 	int fd, err;
-	FILE *f;
 
-	f = open_memstream(&text, &len);
-	if (!f)
-		return -1;
-	fprintf(f, "# jet backup manifest %d\n", MANIFEST_VERSION);
-	put_meta(f, "instance", m->instance);
-	put_meta(f, "type", m->type);
-	put_meta(f, "started", m->started);
-	fputs("# format SHA256 SIZE KIND NAME SOURCE\n", f);
-	for (i = 0; i < m->count; i++) {
-		const struct manifest_entry *e = &m->entries[i];
-
-		fprintf(f, "%s %llu %s ", e->sha256,
-			(unsigned long long)e->size, e->kind);
-		put_escaped(f, e->name, true);
-		fputc(' ', f);
-		put_escaped(f, e->source, true);
-		fputc('\n', f);
-	}
-	for (i = 0; i < m->ntruncated; i++)
-		put_meta(f, "truncated", m->truncated[i]);
-	put_meta(f, "finished", m->finished);
-	put_meta(f, "status", m->status);
-	if (fclose(f) == EOF) {
-		free(text);
-		return -1;
-	}
-	sha256_init(&sum);
-	sha256_update(&sum, text, len);
-	sha256_final_hex(&sum, hex);
-
-	fd = openat(dirfd, MANIFEST_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		goto fail;
-	if (write_all(fd, text, len) || write_all(fd, MANIFEST_SUM_KEY,
-						  strlen(MANIFEST_SUM_KEY)) ||
-	    write_all(fd, hex, strlen(hex)) || write_all(fd, "\n", 1) ||
-	    fsync(fd)) {
+		return -1;
+	if (write_all(fd, text, len) || fsync(fd)) {
 		err = errno;
 		close(fd);
-		unlinkat(dirfd, MANIFEST_TMP, 0);
+		unlinkat(dirfd, tmp, 0);
 		errno = err;
-		goto fail;
+		return -1;
 	}
-	if (close(fd) || renameat(dirfd, MANIFEST_TMP, dirfd, MANIFEST_NAME))
-		goto fail;
-	free(text);
+	if (close(fd) || renameat(dirfd, tmp, dirfd, name)) {
+		err = errno;
+		unlinkat(dirfd, tmp, 0);
+		errno = err;
+		return -1;
+	}
 	/* the rename itself must survive a crash */
 	return fsync(dirfd);
-fail:
+}
+
+int manifest_write(int dirfd, const struct manifest *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc, err;
+
+	if (manifest_format(m, &text, &len))
+		return -1;
+	rc = manifest_put_file(dirfd, MANIFEST_NAME, text, len);
 	err = errno;
 	free(text);
 	errno = err;
-	return -1;
+	return rc;
 }
 
-static int read_whole(int dirfd, char **ptext, size_t *plen)
+int manifest_slurp(int dirfd, const char *name, char **ptext, size_t *plen)
 {
 	struct stat st;
 	size_t len = 0;
@@ -256,15 +366,18 @@ static int read_whole(int dirfd, char **ptext, size_t *plen)
 	char *text;
 	int fd, err;
 
-	fd = openat(dirfd, MANIFEST_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size > MANIFEST_MAX_SIZE) {
+	if (fstat(fd, &st)) {
 		err = errno;
 		close(fd);
-		errno = !S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX_SIZE ?
-			EINVAL : err;
+		errno = err;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX_SIZE) {
+		close(fd);
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
 		return -1;
 	}
 	text = malloc((size_t)st.st_size + 1);
@@ -306,6 +419,21 @@ static int damaged(char *err, size_t errlen, const char *fmt, ...)
 	return -2;
 }
 
+static int parse_u64(const char *s, uint64_t *pv)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*pv = v;
+	return 0;
+}
+
 /* "# key value" lines; unknown keys are for later versions */
 static int parse_meta(struct manifest *m, char *line)
 {
@@ -314,10 +442,12 @@ static int parse_meta(struct manifest *m, char *line)
 		size_t off;
 	} keys[] = {
 		{ "instance", offsetof(struct manifest, instance) },
+		{ "instance-name", offsetof(struct manifest, instance_name) },
 		{ "type", offsetof(struct manifest, type) },
 		{ "started", offsetof(struct manifest, started) },
 		{ "finished", offsetof(struct manifest, finished) },
 		{ "status", offsetof(struct manifest, status) },
+		{ "sha256sums", offsetof(struct manifest, sha256sums) },
 	};
 	char *value = strchr(line + 2, ' ');
 	size_t i;
@@ -329,6 +459,8 @@ static int parse_meta(struct manifest *m, char *line)
 		return -1;
 	if (!strcmp(line + 2, "truncated"))
 		return manifest_add_truncated(m, value) ? -3 : 0;
+	if (!strcmp(line + 2, "instance-id"))
+		return parse_u64(value, &m->instance_id);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(line + 2, keys[i].key))
 			return manifest_set((char **)((char *)m + keys[i].off),
@@ -336,13 +468,14 @@ static int parse_meta(struct manifest *m, char *line)
 	return 0;
 }
 
+/* version 1: SHA256 SIZE KIND NAME SOURCE; 2 adds GENERATION after KIND */
 static int parse_entry(struct manifest *m, char *line)
 {
-	char *f[5], *end, *save = NULL;
-	unsigned long long size;
-	int i;
+	int nf = m->version >= 2 ? 6 : 5, i;
+	char *f[6], *save = NULL, *name, *source;
+	uint64_t size, gen = 0;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < nf; i++) {
 		f[i] = strtok_r(i ? NULL : line, " ", &save);
 		if (!f[i])
 			return -1;
@@ -352,61 +485,57 @@ static int parse_entry(struct manifest *m, char *line)
 	if (strlen(f[0]) != 2 * SHA256_DIGEST_SIZE ||
 	    strspn(f[0], "0123456789abcdef") != 2 * SHA256_DIGEST_SIZE)
 		return -1;
-	errno = 0;
-	size = strtoull(f[1], &end, 10);
-	if (errno || *end || f[1][0] < '0' || f[1][0] > '9')
-		return -1;
-	if (unescape(f[3]) || unescape(f[4]) || !manifest_name_ok(f[3]))
+	if (parse_u64(f[1], &size))
 		return -1;
 	if (strcmp(f[2], "database") && strcmp(f[2], "log"))
 		return -1;
-	return manifest_add(m, f[0], size, f[2], f[3], f[4]) ? -3 : 0;
+	if (nf == 6 && parse_u64(f[3], &gen))
+		return -1;
+	name = f[nf - 2];
+	source = f[nf - 1];
+	if (unescape(name) || unescape(source) || !manifest_name_ok(name))
+		return -1;
+	if (manifest_find(m, name))
+		return -1;	/* one name, one file */
+	return manifest_add(m, f[0], size, f[2], gen, name, source) ? -3 : 0;
 }
 
-int manifest_read(int dirfd, struct manifest *m, char *err, size_t errlen)
+int manifest_parse(char *text, size_t len, struct manifest *m, char *err,
+		   size_t errlen)
 {
-	char hex[SHA256_HEX_SIZE], *text, *line, *next, *sum;
-	struct sha256 s;
+	char hex[SHA256_HEX_SIZE], *line, *next, *sum, *end;
 	unsigned int lineno = 0;
-	size_t len;
+	size_t hexlen;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (read_whole(dirfd, &text, &len))
-		return -1;
-	if (strlen(text) != len) {
-		free(text);
+	if (strlen(text) != len)
 		return damaged(err, errlen, "it contains a NUL byte");
-	}
 	/* the checksum is the last line, and covers every byte before it */
 	for (sum = text + len; sum > text && sum[-1] == '\n'; sum--)
 		;
 	while (sum > text && sum[-1] != '\n')
 		sum--;
-	if (strncmp(sum, MANIFEST_SUM_KEY, strlen(MANIFEST_SUM_KEY))) {
-		free(text);
+	if (strncmp(sum, MANIFEST_SUM_KEY, strlen(MANIFEST_SUM_KEY)))
 		return damaged(err, errlen,
 			       "its last line is not its checksum (cut short?)");
-	}
-	sha256_init(&s);
-	sha256_update(&s, text, (size_t)(sum - text));
-	sha256_final_hex(&s, hex);
-	if (strncmp(sum + strlen(MANIFEST_SUM_KEY), hex, strlen(hex)) ||
-	    (sum[strlen(MANIFEST_SUM_KEY) + strlen(hex)] != '\n' &&
-	     sum[strlen(MANIFEST_SUM_KEY) + strlen(hex)] != '\0')) {
-		free(text);
+	if (sha256_hex(text, (size_t)(sum - text), hex))
+		return -1;
+	hexlen = strlen(hex);
+	end = sum + strlen(MANIFEST_SUM_KEY) + hexlen;
+	if (strncmp(sum + strlen(MANIFEST_SUM_KEY), hex, hexlen) ||
+	    (*end != '\n' && *end != '\0'))
 		return damaged(err, errlen,
 			       "its checksum does not match its contents");
-	}
 	*sum = '\0';
 
-	if (strncmp(text, "# jet backup manifest ", 22) ||
-	    atoi(text + 22) != MANIFEST_VERSION) {
-		free(text);
+	if (strncmp(text, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)))
+		return damaged(err, errlen, "it is not a jet backup manifest");
+	m->version = atoi(text + strlen(MANIFEST_MAGIC));
+	if (m->version < 1 || m->version > MANIFEST_VERSION)
 		return damaged(err, errlen,
-			       "it is not a jet backup manifest of version %d",
-			       MANIFEST_VERSION);
-	}
+			       "it is of version %d; this jetctl reads versions 1 to %d",
+			       m->version, MANIFEST_VERSION);
 	for (line = text; *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -414,22 +543,36 @@ int manifest_read(int dirfd, struct manifest *m, char *err, size_t errlen)
 		else
 			next = line + strlen(line);
 		lineno++;
-		if (!*line)
+		if (!*line || lineno == 1)
 			continue;
 		rc = !strncmp(line, "# ", 2) ? parse_meta(m, line) :
 					       parse_entry(m, line);
 		if (rc == -3) {
-			free(text);
 			manifest_free(m);
+			errno = ENOMEM;
 			return -1;
 		}
 		if (rc) {
-			free(text);
 			manifest_free(m);
 			return damaged(err, errlen, "line %u is malformed",
 				       lineno);
 		}
 	}
-	free(text);
 	return 0;
+}
+
+int manifest_read(int dirfd, struct manifest *m, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int rc, e;
+
+	memset(m, 0, sizeof(*m));
+	if (manifest_slurp(dirfd, MANIFEST_NAME, &text, &len))
+		return -1;
+	rc = manifest_parse(text, len, m, err, errlen);
+	e = errno;
+	free(text);
+	errno = e;
+	return rc;
 }

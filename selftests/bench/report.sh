@@ -6,9 +6,11 @@
 # baseline measured in the same run with the ratio and the target, writes
 # them as CSV and plots them with gnuplot:
 #     OUTDIR/results.csv   figure,config,value,unit,baseline,baseline_value,ratio,target
-#     OUTDIR/results.png   the plot; after a run of every *_bench program also
-#                          copied to selftests/bench/results.png (the copy
-#                          the README shows)
+#     OUTDIR/results.png   the plot, with the commit and the date of the run
+# It writes nothing else: the copy the README shows,
+# selftests/bench/results.png, changes only by selftests/bench/publish.sh.
+# gnuplot comes with make bench's set-up (selftests/vm/deps.sh bench); this
+# script installs nothing.
 # ratio is value / baseline_value; target bounds it (">=0.95", "<=3") or is
 # "-". A missed target is reported, not failed: under TCG on a shared host
 # the figures are indicative (BENCH_STRICT=1 makes a missed target fail).
@@ -20,7 +22,6 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 log=${1:-$top/build/vm-tests.log}
 outdir=${2:-$top/build/bench}
-committed=$top/selftests/bench/results.png
 csv=$outdir/results.csv
 png=$outdir/results.png
 
@@ -88,6 +89,19 @@ BEGIN {
 	names["stop_scaling"] = "stop, per added reader"
 	names["stop_others"] = "stop, 1000 other inst."
 	names["stop_filesize"] = "stop, 1 GiB file"
+	names["hot_set"] = "hot set resident"
+	names["big_file_left_cached"] = "big file left cached"
+	names["disk_read"] = "disk streaming"
+	names["jetctl_backup"] = "jetctl backup"
+	names["stop_writer"] = "stop, owner writing"
+}
+# which way is better: from the target, else by figure (default higher)
+function lower_better(fig, target) {
+	if (substr(target, 1, 2) == "<=")
+		return 1
+	if (substr(target, 1, 2) == ">=")
+		return 0
+	return fig ~ /^(ioctl|instance_cycle|instance_list|memory|stop_.*|big_file_left_cached)$/
 }
 '
 
@@ -128,31 +142,6 @@ have_gnuplot() {
 	command -v gnuplot >/dev/null 2>&1
 }
 
-# The same package selftests/vm/deps.sh installs; here for a tree whose
-# deps.sh does not have it yet, or a machine set up before it did.
-install_gnuplot() {
-	local sudo=()
-
-	command -v apt-get >/dev/null 2>&1 || return 1
-	if [[ $(id -u) -ne 0 ]]; then
-		command -v sudo >/dev/null 2>&1 || return 1
-		sudo=(sudo)
-	fi
-	echo "  installing gnuplot-nox for the plot"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends gnuplot-nox \
-		</dev/null >"$outdir/gnuplot-install.log" 2>&1 ||
-		{
-			"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-				apt-get update -q </dev/null \
-				>>"$outdir/gnuplot-install.log" 2>&1 &&
-				"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-					apt-get install -y -q \
-					--no-install-recommends gnuplot-nox \
-					</dev/null >>"$outdir/gnuplot-install.log" 2>&1
-		}
-}
-
 # A panel's plot command (standard input), or an empty frame that says so
 # when its data file ($1) has no number from column $2 on.
 panel() {
@@ -180,9 +169,12 @@ plot() {
 	local dat=$outdir/plot
 
 	mkdir -p "$dat"
-	# 1. every ratio: x, label, ratio, target bound (or -), colour
-	awk "$status_awk"'
+	# 1. every ratio, by which way is better:
+	#    x, label, ratio, target bound (or -), colour
+	for side in higher lower; do
+	awk -v side=$side "$status_awk"'
 	NR == 1 || $7 == "-" { next }
+	(side == "lower") != lower_better($1, $8) { next }
 	{
 		st = status($7, $8)
 		col = (st == "ok") ? "0x2e8b57" : (st == "MISSED") ? "0xd62728" : "0x999999"
@@ -194,11 +186,11 @@ plot() {
 		lab = label($1) ": " cfg
 		gsub(/_/, " ", lab)
 		printf "%d \"%s\" %s %s %s\n", n++, lab, $7, bound, col
-	}' "$csv" >"$dat/ratios.dat"
-	# the ratio axis: from a power of ten below the smallest ratio
-	ymin=$(awk '{ r = $3 + 0; if (r > 0 && (m == "" || r < m)) m = r }
-		END { y = 0.1; while (m != "" && y > m) y /= 10; print y }' \
-		"$dat/ratios.dat")
+	}' "$csv" >"$dat/ratios-$side.dat"
+	done
+	# the ratio axes: from a power of ten below the smallest ratio
+	ymin=$(cat "$dat"/ratios-*.dat | awk '{ r = $3 + 0; if (r > 0 && (m == "" || r < m)) m = r }
+		END { y = 0.1; while (m != "" && y > m) y /= 10; print y }')
 	# 2. stop latency against readers
 	awk -F, '
 	NR == 1 { next }
@@ -225,37 +217,46 @@ plot() {
 		       ($6 == "-" ? "NaN" : $6)
 	}' "$csv" >"$dat/throughput.dat"
 
+	local stamp
+	stamp="commit $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown), $(date -u '+%Y-%m-%d %H:%M UTC')"
 	{
 		cat <<GP
-set terminal pngcairo size 1400,1000 font "DejaVu Sans,10"
+set terminal pngcairo size 1600,1100 font "DejaVu Sans,10"
 set output "$png"
 set datafile missing "NaN"
-set multiplot title "jet: make bench, each figure against its baseline measured in the same run (qemu TCG)"
+set multiplot title "jet: make bench, each figure against its baseline measured in the same run (qemu TCG)\n$stamp"
 
-set origin 0,0.45
-set size 1,0.52
-set title "jet / baseline (bar) and target (black line); green met, red missed, grey no target"
+set size 0.5,0.52
 set logscale y
 set yrange [$ymin:*]
-set ylabel "ratio (log)"
-set lmargin 18
+set ylabel "ratio jet / baseline (log)"
+set lmargin 12
 set grid ytics
 set style fill solid 0.8 noborder
 set boxwidth 0.7
 set xtics rotate by 45 right
 set xrange [-0.6:*]
 GP
-		panel "$dat/ratios.dat" 3 <<GP
-plot "$dat/ratios.dat" using 1:3:5:xtic(2) with boxes lc rgb variable notitle, \
+		for side in higher lower; do
+			if [[ $side == higher ]]; then
+				echo 'set origin 0,0.45'
+				echo 'set title "HIGHER is better: bar jet/baseline, black line the target (at least); green met, red missed, grey no target"'
+			else
+				echo 'set origin 0.5,0.45'
+				echo 'set title "LOWER is better: bar jet/baseline, black line the target (at most); green met, red missed, grey no target"'
+			fi
+			panel "$dat/ratios-$side.dat" 3 <<GP
+plot "$dat/ratios-$side.dat" using 1:3:5:xtic(2) with boxes lc rgb variable notitle, \
      "" using (\$1-0.4):4:(0.8):(0) with vectors nohead lw 3 lc rgb "black" notitle, \
      1 with lines dt 2 lc rgb "gray40" notitle
 GP
+		done
 		cat <<GP
 
 set origin 0,0
 set size 0.5,0.45
 set lmargin 12
-set title "stop: from the stop call to the last reader's return"
+set title "stop: from the stop call to the last reader's return (lower is better)"
 set logscale xy
 unset xrange
 set xrange [0.8:320]
@@ -277,7 +278,7 @@ GP
 set origin 0.5,0
 set size 0.5,0.45
 set lmargin 10
-set title "throughput, 256 MiB database on tmpfs"
+set title "throughput in MiB/s (higher is better): tmpfs (read, copy) and the ext4 disk"
 unset logscale
 unset xlabel
 set ylabel "MiB/s"
@@ -297,29 +298,12 @@ GP
 	gnuplot "$dat/plot.gp" 2>"$dat/gnuplot.log"
 }
 
-# Only a run of every benchmark replaces the committed plot.
-missing=()
-for src in "$top"/selftests/*_bench.c; do
-	[[ -e $src ]] || continue
-	prog=$(basename "$src" .c)
-	awk -v p="$prog" '
-		/^jet-vm: begin / { cur = $3 }
-		/^BENCH / && cur == p { found = 1 }
-		END { exit !found }' "$log" || missing+=("$prog")
-done
-
 if ! have_gnuplot; then
-	install_gnuplot || true
-fi
-if ! have_gnuplot; then
-	echo "  no plot: gnuplot is missing (apt-get install gnuplot-nox)"
+	echo "  no plot: gnuplot is missing (make bench installs gnuplot-nox)"
 elif ! plot || [[ ! -s $png ]]; then
 	echo "  no plot: gnuplot failed, see $outdir/plot/gnuplot.log"
-elif ((${#missing[@]})); then
-	echo "  plot: $png (not copied to ${committed#"$top"/}: no figures from ${missing[*]})"
 else
-	cp "$png" "$committed"
-	echo "  plot: $png (copied to ${committed#"$top"/})"
+	echo "  plot: $png (selftests/bench/publish.sh makes it the README's)"
 fi
 
 ((nfig > 0)) || exit 1

@@ -100,6 +100,7 @@ gate "libjet/tools -Werror" \
 gate "selftests -Werror" \
 	"$make" -C selftests OUT="$out/selftests" KST="$out/kselftest" \
 	LIBJET="$out/libjet/libjet.a" CFLAGS="$werror"
+gate "portable host build (6.12 headers, no 6.1 tarball)" "$top/selftests/vm/portable-build.sh"
 
 echo "== host tests under -fsanitize=address,undefined"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"

@@ -19,10 +19,13 @@
 #          staged install)
 #        TIME_PREFIX="..."  the start of the closing time: line
 #        JET_SEED=N (default 1)  passed to the tests
-#        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900)
+#        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900,
+#          bench 1800)
 #        HUNG_TIMEOUT=S (60) the guest's hung-task limit
 #        V=1 the whole console; ACCEL=kvm VM_CPU=... KERNEL_APPEND=...
 #        JET_KO_ARGS="param=value ..." for insmod
+#        VM_MEM=MiB the guest's memory (2048; bench 768, so that a file
+#          twice its size stays small)
 set -uo pipefail
 
 mode=${1:-check}
@@ -35,7 +38,8 @@ make=${MAKE:-make}
 # command line) to the makes below: libjet has a TESTS of its own.
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES
 export JET_SEED=${JET_SEED:-1}
-[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}"
+[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}" "${VM_TIMEOUT:=1800}"
+export VM_TIMEOUT=${VM_TIMEOUT:-900}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
 passed=0 failed=0 skipped=0
@@ -75,7 +79,8 @@ select_programs() {
 			name=${name##*/}
 			echo "${name%.c}"
 		done
-		[[ $mode == check ]] && echo jetctl_test
+		[[ $mode == check ]] && echo jetctl_test restore_drill_test
+		[[ $mode == bench ]] && echo jetctl_bench
 		# the debug kernels: the outside fuzzers last, just before the
 		# final rmmod (whatever they leave holding the module fails it)
 		[[ $mode == debug ]] && echo outside_fuzz_test
@@ -85,6 +90,7 @@ select_programs() {
 		name=${want##*/}
 		name=${name%.c}
 		[[ -e selftests/$name.c || $name == jetctl_test ||
+			$name == restore_drill_test || $name == jetctl_bench ||
 			$name == outside_fuzz_test ]] || name=$name$suffix
 		echo "$name"
 	done
@@ -92,6 +98,7 @@ select_programs() {
 
 deps=()
 [[ $mode == debug ]] && deps=(debug)
+[[ $mode == bench ]] && deps=(bench)
 echo "== set-up"
 if ! "$vm/deps.sh" "${deps[@]}"; then
 	echo "set-up failed"
@@ -123,18 +130,26 @@ build() {
 		"$make" --no-print-directory -j"$(nproc)" libjet selftests &&
 			selftests/debug/build-ko.sh "$KDIR" "$KO_OUT" -j"$(nproc)"
 	else
-		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all
+		"$make" --no-print-directory -j"$(nproc)" KDIR="$KDIR" all selftests
 	fi
 }
 [[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko
 # jetctl_test: the tools' own checks (libjet/tools/tests/vm_tools.sh) run in
-# the VM with static jetctl and jetdemo-server beside them.
+# the VM with static jetctl and jetdemo-server beside them;
+# restore_drill_test (vm_restore_drill.sh) uses the same two.
 tools() {
 	"$make" --no-print-directory -C libjet/tools STATIC=1 >/dev/null &&
 		install -m 0755 libjet/tools/tests/vm_tools.sh \
 			build/selftests/jetctl_test &&
+		install -m 0755 libjet/tools/tests/vm_restore_drill.sh \
+			build/selftests/restore_drill_test &&
 		install -m 0755 libjet/tools/static/jetctl \
 			libjet/tools/static/jetdemo-server build/selftests/
+}
+# jetctl_bench (make bench): jetctl backup end to end, the same way.
+bench_tools() {
+	tools && install -m 0755 selftests/bench/jetctl_bench.sh \
+		build/selftests/jetctl_bench
 }
 # outside_fuzz_test: trinity and stress-ng with their libraries
 # (selftests/fuzz/stage-outside.sh), merged into the VM's root.
@@ -144,7 +159,8 @@ outside() {
 	selftests/fuzz/stage-outside.sh "$out/outside-root" build/selftests &&
 		export EXTRA_ROOT=$out/outside-root
 }
-if ! build || { [[ $mode == check ]] && ! tools; } || ! outside; then
+if ! build || { [[ $mode == check ]] && ! tools; } ||
+	{ [[ $mode == bench ]] && ! bench_tools; } || ! outside; then
 	echo "build failed"
 	failed=1
 	lap t_build
@@ -189,6 +205,22 @@ if [[ $mode == check && ${HOST_TESTS:-1} != 0 ]]; then
 	lap t_host
 fi
 
+# restic for jetctl_test's repository round trip: Debian's is linked with
+# libc, so its dynamic loader and libc go beside it (the test runs it
+# through the loader).
+restic_files() {
+	local r ld libc
+	r=$(command -v restic) || return 0
+	ld=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+	libc=$(ldd "$r" | sed -n 's/^[[:space:]]*libc.so.6 => \([^ ]*\).*/\1/p')
+	[[ -n $ld && -n $libc ]] || return 0
+	mkdir -p build/restic
+	cp "$r" build/restic/restic
+	cp "$ld" build/restic/ld-linux-x86-64.so.2
+	cp "$libc" build/restic/libc.so.6
+	echo build/restic/restic build/restic/ld-linux-x86-64.so.2 build/restic/libc.so.6
+}
+
 echo "== VM ($kernel, $ko, JET_SEED=$JET_SEED)"
 progs=() names=()
 for name in $(select_programs); do
@@ -196,12 +228,55 @@ for name in $(select_programs); do
 		progs+=("build/selftests/$name")
 		names+=("$name")
 		[[ $name == jetctl_test ]] &&
+			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server $(restic_files)"
+		[[ ($name == restore_drill_test || $name == jetctl_bench) &&
+			-z ${EXTRA_FILES:-} ]] &&
 			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
 	else
 		printf '  %-28s no such test program\n' "$name"
 		failed=$((failed + 1))
 	fi
 done
+# The virtio disk, an ext4 image under $out (selftests/vm/mkdisk.sh): a
+# small one for the page-cache tests; for bench, the files the disk
+# benchmarks read (selftests/jet_disk.h), the biggest twice the guest's
+# memory. Without the virtio driver in the booted kernel the tests and
+# benchmarks that need it skip.
+disk_modules() {	# the drivers the kernel booted needs loaded
+	local m d=/lib/modules/$release
+	for m in virtio_pci virtio_blk; do
+		if grep -qE "/$m\.ko(\.xz|\.zst)?:" "$d/modules.dep" 2>/dev/null; then
+			echo "$m"
+		elif ! grep -qE "/$m\.ko$" "$d/modules.builtin" 2>/dev/null; then
+			return 1
+		fi
+	done
+}
+if [[ $mode == bench ]]; then
+	export VM_MEM=${VM_MEM:-768}
+	disk=$out/bench/disk.img
+	disk_files=(big.db=$((2 * VM_MEM)) hot.db=64)
+	# and room for jetctl_bench's database and its two copies
+	disk_mib=$((2 * VM_MEM + 64 + 3 * 128 + 512))
+else
+	disk=$out/vm-disk.img
+	disk_files=()
+	disk_mib=64
+fi
+unset VM_DISK
+if ! mods=$(disk_modules); then
+	echo "  no virtio disk: no virtio_blk for $release"
+elif ! mkdir -p "${disk%/*}" ||
+	! "$vm/mkdisk.sh" "$disk" "$disk_mib" "${disk_files[@]}"; then
+	echo "  making the virtio disk failed"
+	failed=$((failed + 1))
+else
+	export VM_DISK=$disk,jet-disk EXTRA_MODULES=${mods//$'\n'/ }
+	# qemu reads the host's disk (cache=none) where O_DIRECT works there
+	dd if=/dev/zero of="$disk.odirect" bs=4096 count=1 oflag=direct \
+		2>/dev/null || export VM_DISK_CACHE=writeback
+	rm -f "$disk.odirect"
+fi
 if ! MODDIR=/lib/modules/$release \
 	"$vm/mkinitramfs.sh" "$out/initramfs.cpio" "$mode" "$ko" \
 	"${progs[@]}"; then

@@ -13,6 +13,7 @@
 #      takes (4 s), so that there is time to stop one midway.
 
 DB_MIB=${DEMO_DB_MIB:-16}
+SEED=42
 THROTTLE=${DEMO_THROTTLE:-4M}
 SRV=/srv/demo
 W=/run/demo
@@ -86,8 +87,10 @@ echo
 
 echo "# 1. The owner. jetdemo-server plays a database server: it creates the"
 echo "#    instance \"demo\", attaches a $DB_MIB MiB database and writes 4 KiB pages"
-echo "#    into it, each under a write-range lock (JetLockWriteRangeInstance),"
-echo "#    appending to a log that it closes and registers every 100 writes."
+echo "#    into it with write-ahead logging: each write goes to its log, made"
+echo "#    durable, before the page is written under a write-range lock"
+echo "#    (JetLockWriteRangeInstance). It closes and registers a log every 100"
+echo "#    writes, and whenever a backup asks for a roll."
 case $THROTTLE in
 *K) rate="${THROTTLE%K} KiB" ;;
 *M) rate="${THROTTLE%M} MiB" ;;
@@ -99,8 +102,8 @@ echo "#    (JetSetBackupThrottleInstance), so that a backup takes a few seconds.
 echo "\$ jetdemo-server --name demo --dir $SRV --db-size $DB_MIB" \
 	"--throttle $THROTTLE &"
 jetdemo-server --name demo --dir "$SRV" --db-size "$DB_MIB" \
-	--throttle "$THROTTLE" --interval 5 --log-every 100 \
-	--ready-file "$W/ready" 2>&1 &
+	--throttle "$THROTTLE" --interval 5 --log-every 100 --seed "$SEED" \
+	--commit-file "$W/committed" --ready-file "$W/ready" 2>&1 &
 server=$!
 if wait_for "$W/ready" "^name demo" 300; then
 	step ok
@@ -120,7 +123,7 @@ echo "#    Progress comes as plain lines (this is not a terminal). --truncate"
 echo "#    lets the server delete the logs it no longer needs."
 run 0 mkdir /backup
 run 0 jetctl backup demo /backup/full --truncate
-expect "complete: 1 database, [1-9][0-9]* logs*," \
+expect "complete: 1 database, [1-9][0-9]* logs* (generation" \
 	"the full backup did not say it copied the database and logs"
 sleep 1
 run 0 jetctl verify /backup/full
@@ -161,7 +164,7 @@ cp "$W/stopped" "$W/out"
 expect "JET_errBackupAbortByServer (-801)" \
 	"the stopped backup did not end with JET_errBackupAbortByServer (-801)"
 run 0 ls -A /backup/stopped
-run 4 jetctl verify /backup/stopped
+run 5 jetctl verify /backup/stopped
 expect "INCOMPLETE" "verify did not call the stopped backup incomplete"
 echo
 
@@ -169,10 +172,18 @@ echo "# 4. The stop ended that backup only: the instance is ready for the next."
 run 0 jetctl list
 expect "^ *[0-9][0-9]*  *demo  .*running  *-  " \
 	"jetctl list still shows a backup on demo"
+# what the server had committed before this backup: a restore of it must
+# hold at least that
+min_lsn=$(sed 's/^0*//' "$W/committed")
 run 0 jetctl backup demo /backup/again
 expect "complete: 1 database," "the backup after the stop did not complete"
 run 0 jetctl verify /backup/again
 expect "all match" "verify of the backup after the stop failed"
+sleep 1
+echo "# An incremental backup: the logs written since."
+run 0 jetctl backup demo /backup/incr --incremental
+expect "complete: 0 databases, [1-9][0-9]* logs*[ ,]" \
+	"the incremental backup did not copy logs only"
 echo
 
 echo "# 5. The owner ends: its instance goes with it."
@@ -188,4 +199,28 @@ else
 fi
 run 0 jetctl list
 expect "no instances" "an instance is left after its owner ended"
+echo
+
+echo "# 6. The server is gone: restore the last full backup and the"
+echo "#    incremental after it into a new directory, and recover it. jetctl"
+echo "#    checks both against their manifests and prints the generations to"
+echo "#    replay; jetdemo-server --recover replays them (write-ahead logging:"
+echo "#    each record newer than its page is redone)."
+run 0 jetctl restore /backup/again /backup/incr /srv/restored
+expect "^replay log generations [0-9]* to [0-9]*" \
+	"jetctl restore did not print the generations to replay"
+range=$(sed -n 's/^replay log generations \([0-9]*\) to \([0-9]*\) .*/--from \1 --to \2/p' \
+	"$W/out")
+run 0 ls /srv/restored
+# shellcheck disable=SC2086
+run 0 jetdemo-server --recover /srv/restored $range
+expect "recovered /srv/restored/demo.edb" "the recovery did not say it recovered"
+echo "#    The recovered database is exactly a state the server committed"
+echo "#    (rebuilt from its seed, $SEED, without the logs), and no older than"
+echo "#    what it had committed when the full backup began (LSN $min_lsn)."
+run 0 jetdemo-server --check-state /srv/restored/demo.edb --seed "$SEED" \
+	--min-lsn "$min_lsn"
+expect "every page matches" "the recovered database is not a committed state"
+echo "#    A stopped backup is never restored:"
+run 5 jetctl restore /backup/stopped /srv/never
 finish

@@ -5,7 +5,7 @@
 # are missing: a machine that is already set up spends no time here.
 # Runs apt-get as root, or through sudo for a normal user.
 #
-# usage: deps.sh [debug] [matrix] [lint]   what those targets need besides
+# usage: deps.sh [debug] [matrix] [lint] [bench]   what those targets need besides
 set -euo pipefail
 
 pkgs=(
@@ -14,6 +14,10 @@ pkgs=(
 	linux-image-cloud-amd64				# the kernel the VM boots
 	linux-source-6.1 xz-utils tar			# kselftest_harness.h
 	qemu-system-x86 busybox-static cpio		# the test VM
+	# jetctl (libarchive, jansson, libcrypto) and its tests
+	pkg-config libarchive-dev libjansson-dev libssl-dev
+	zstd jq restic
+	e2fsprogs					# the VM's ext4 disk image
 )
 for group in "$@"; do
 	case $group in
@@ -25,6 +29,8 @@ for group in "$@"; do
 			linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64) ;;
 	lint)	# checkpatch.pl, sparse, the sanitizers' run-time libraries
 		pkgs+=(perl libasan8 libubsan1 g++) ;;
+	bench)	# make bench's plot
+		pkgs+=(gnuplot-nox) ;;
 	*)	echo "deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

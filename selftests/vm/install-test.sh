@@ -66,6 +66,7 @@ p=${prefix#/}
 expected=(
 	"644 lib/modules/$release/extra/jet.ko"
 	"644 lib/udev/rules.d/60-jet.rules"
+	"644 usr/lib/modules-load.d/jet.conf"
 	"755 $p/lib/libjet.so.1.0.0"
 	"link $p/lib/libjet.so.1 libjet.so.1.0.0"
 	"link $p/lib/libjet.so libjet.so.1"
@@ -80,9 +81,22 @@ expected=(
 	"644 $p/share/man/man3/jet_backup.3"
 	"644 $p/share/man/man3/jet_owner.3"
 	"644 $p/share/man/man3/jet_stop.3"
+	"644 $p/share/man/man3/jet_legacy.3"
+	"644 $p/share/man/man3/jet_snapshot.3"
 	"644 $p/share/man/man4/jet.4"
 	"644 $p/share/man/man8/jetctl.8"
+	"644 $p/share/bash-completion/completions/jetctl"
 )
+# one page per exported function: a ".so" link to the page naming it
+links=$(sh libjet/tools/man-links.sh libjet/libjet.so libjet/man/*.3)
+check "every function libjet.so exports has a man page" test -n "$links"
+while read -r fn page; do
+	[[ -n $fn ]] || continue
+	expected+=("644 $p/share/man/man3/$fn.3")
+	f=$stage/$p/share/man/man3/$fn.3
+	[[ $(cat "$f" 2>/dev/null) == ".so man3/$page" ]] ||
+		not_ok "man3/$fn.3 is a .so link to $page" "$(cat "$f" 2>&1)"
+done <<<"$links"
 want=()
 for e in "${expected[@]}"; do
 	read -r mode path target <<<"$e"
@@ -123,9 +137,29 @@ check "the installed jet.ko is for $release" \
 check "the udev rule gives /dev/jet mode 0666" \
 	grep -q '^SUBSYSTEM=="misc", KERNEL=="jet", MODE="0666"$' \
 	"$stage/lib/udev/rules.d/60-jet.rules"
-jv=$("$stage/$p/sbin/jetctl" --version 2>&1)
+jv=$(LD_LIBRARY_PATH=$stage/$p/lib "$stage/$p/sbin/jetctl" --version 2>&1)
 check "the installed jetctl runs: --version says ${jv:-nothing}" \
 	test "${jv%% *}" = jetctl
+needed=$(readelf -d "$stage/$p/sbin/jetctl" | sed -n 's/.*(NEEDED).*\[\(libjet.*\)\]/\1/p')
+check "the installed jetctl uses the shared libjet (${needed:-static})" \
+	test "$needed" = libjet.so.1
+version=$(/sbin/modinfo -F version "$stage/lib/modules/$release/extra/jet.ko" 2>&1)
+check "modinfo jet.ko shows MODULE_VERSION 1.0.0 (${version:-none})" \
+	test "$version" = 1.0.0
+check "modules-load.d/jet.conf loads jet at boot" \
+	grep -qx jet "$stage/usr/lib/modules-load.d/jet.conf"
+check "the bash completion completes jetctl's commands" bash -c \
+	". '$stage/$p/share/bash-completion/completions/jetctl';
+	 COMP_WORDS=(jetctl res); COMP_CWORD=1; _jetctl;
+	 [[ \${COMPREPLY[*]} == restore ]]"
+if command -v man >/dev/null; then
+	check "man JetReadFileInstance finds jet_backup(3)" sh -c \
+		"MANWIDTH=80 man -M '$stage/$p/share/man' JetReadFileInstance 2>/dev/null |
+		 grep -q 'JetReadFileInstance'"
+fi
+undated=$(grep -l '^\.TH .* 2025-01-01 ' "$stage/$p"/share/man/man*/*.[1-8] 2>/dev/null)
+check "every man page has a real date in .TH${undated:+ (placeholder in: ${undated//$'\n'/ })}" \
+	test -z "$undated"
 
 # A program built the way the README says, against the stage only.
 export PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR=$lib/pkgconfig
@@ -201,6 +235,10 @@ else
 	not_ok "make dkms-install DESTDIR=... exits 0"
 	show "$work/dkms.log"
 fi
+check "dkms.conf has no CLEAN (deprecated)" \
+	sh -c "! grep -Eq '^CLEAN' '$src/dkms.conf'"
+check "make dkms-install puts down modules-load.d/jet.conf" \
+	grep -qx jet "$dk/usr/lib/modules-load.d/jet.conf"
 missing=
 for f in dkms.conf Kbuild kmod/Kbuild kmod/jet.h uapi/jet_ioctl.h kmod/*.c; do
 	[[ $f == *.mod.c ]] && continue

@@ -8,6 +8,7 @@
 # env:   JET_SEED TEST_TIMEOUT HUNG_TIMEOUT JET_KO_ARGS JET_FUZZ_SECONDS
 #        JET_OUTSIDE_SECONDS DEBUG_FLAVOUR
 #        EXTRA_FILES (files the programs use, put beside them in /tests)
+#        EXTRA_MODULES (kernel modules loaded before jet.ko, by name)
 #        EXTRA_ROOT (a directory merged into the initramfs's root)
 #        MODDIR (the modules of the kernel booted, for jet.ko's dependencies)
 set -euo pipefail
@@ -35,9 +36,12 @@ install -m 0755 "$here/init.sh" "$stage/init"
 strip --strip-debug -o "$stage/jet.ko" "$ko"
 
 preload=()
+# jet.ko's dependencies, then EXTRA_MODULES (say, the virtio disk's driver),
+# each after what it needs. Built-in ones (modules.builtin) need nothing.
 deps=$(/sbin/modinfo -F depends "$ko" 2>/dev/null | tr ',' ' ')
-if [[ -n $deps ]]; then
-	moddir=${MODDIR:?jet.ko has dependencies ($deps): MODDIR is needed}
+deps+=" ${EXTRA_MODULES:-}"
+if [[ -n ${deps// /} ]]; then
+	moddir=${MODDIR:?modules to load ($deps): MODDIR is needed}
 	declare -A seen=()
 	add_mod() {	# $1: a path relative to $moddir, from modules.dep
 		local f=$1 name
@@ -55,6 +59,8 @@ if [[ -n $deps ]]; then
 	}
 	for d in $deps; do
 		line=$(grep -E "/$d\.ko(\.xz|\.zst)?:" "$moddir/modules.dep") || {
+			grep -qE "/$d\.ko$" "$moddir/modules.builtin" 2>/dev/null &&
+				continue
 			echo "mkinitramfs: module $d not in $moddir" >&2
 			exit 1
 		}

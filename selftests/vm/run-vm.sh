@@ -10,6 +10,11 @@
 # first "jet-vm:" line (the kernel's boot), OUTDIR/vm-seconds the whole run.
 #
 # usage: run-vm.sh KERNEL INITRAMFS OUTDIR
+# env:   VM_MEM (MiB, 2048), VM_TIMEOUT, ACCEL, VM_CPU, KERNEL_APPEND, V
+#        VM_DISK=IMAGE,SERIAL  a raw image as a virtio disk whose serial
+#          (/sys/block/vdX/serial in the guest) names it; VM_DISK_CACHE
+#          (none: the host's page cache is bypassed, so the guest reads the
+#          host's disk, not the host's memory)
 # exit:  qemu's status; 124 when the VM did not power off in time.
 set -uo pipefail
 
@@ -23,6 +28,12 @@ tests=$outdir/vm-tests.log
 # host fails the run on them.
 append="console=ttyS0 panic=-1 ${KERNEL_APPEND:-}"
 
+disk=()
+if [[ -n ${VM_DISK:-} ]]; then
+	disk=(-drive "file=${VM_DISK%%,*},format=raw,if=none,id=jetdisk,cache=${VM_DISK_CACHE:-none}"
+		-device "virtio-blk-pci,drive=jetdisk,serial=${VM_DISK#*,}")
+fi
+
 mkdir -p "$outdir"
 rm -f "$console" "$tests" "$outdir/vm-boot-seconds" "$outdir/vm-seconds"
 : >"$tests"
@@ -31,7 +42,7 @@ since() { awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }';
 timeout -k 10 "$VM_TIMEOUT" \
 	qemu-system-x86_64 -accel "$ACCEL" -m "${VM_MEM:-2048}" -smp 2 \
 	-cpu "${VM_CPU:-max}" -nographic -no-reboot -nic none -monitor none \
-	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" "${disk[@]}" \
 	-serial stdio -serial "file:$tests" </dev/null 2>&1 |
 while IFS= read -r line || [[ -n $line ]]; do
 	line=${line//$'\r'/}

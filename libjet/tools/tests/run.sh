@@ -7,6 +7,9 @@
 # "N passed, N failed"; exits 1 when something failed.
 
 O=${O:-.}
+# jetctl and jetdemo-server are linked with the shared libjet, as installed
+LD_LIBRARY_PATH=${LIBJET_DIR:-..}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
 JETCTL=$O/jetctl
 FAKE=$O/tests/jetctl-fake
 DEMO=$O/jetdemo-server
@@ -36,7 +39,7 @@ grep_out() {
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 # C unit tests: their own ok/not ok lines count one each
-for t in test_sha256 test_manifest; do
+for t in test_sha256 test_manifest test_jetdemo_wal; do
 	"$O/tests/$t" >"$T/unit" 2>&1
 	rc=$?
 	while read -r line; do
@@ -62,7 +65,7 @@ if command -v sha256sum >/dev/null; then
 	FAKEJET_DIR=$T/sf "$FAKE" backup fake "$T/sfb" --quiet >/dev/null 2>&1
 	want=$(sha256sum "$T/rand" | cut -d' ' -f1)
 	check "sha256 agrees with sha256sum on 3000017 random bytes" \
-		grep -q "^$want 3000017 database x.edb " "$T/sfb/MANIFEST"
+		grep -q "^$want 3000017 database 0 x.edb " "$T/sfb/MANIFEST"
 fi
 
 # --- the command line, with the real jetctl -------------------------------
@@ -82,7 +85,7 @@ expect "stop-service all with another grbit is a usage error" 1 \
 	"$JETCTL" stop-service demo all quiesce-caches
 expect "stop-service resume with another grbit is a usage error" 1 \
 	"$JETCTL" stop-service demo resume quiesce-caches
-expect "verify of a directory without MANIFEST exits 4" 4 "$JETCTL" verify "$T"
+expect "verify of a directory without MANIFEST exits 5" 5 "$JETCTL" verify "$T"
 
 if [ -e /dev/jet ]; then
 	echo "# /dev/jet exists: skipping the no-module checks"
@@ -207,8 +210,11 @@ check "a server stop marks the manifest incomplete" \
 	grep -q "^# status incomplete: JET_errBackupAbortByServer (-801)" "$T/b3/MANIFEST"
 check "a server stop keeps the finished file in the manifest" \
 	test "$(grep -c '^[0-9a-f]\{64\} ' "$T/b3/MANIFEST")" -eq 1
-expect "verify of a stopped backup exits 4" 4 "$FAKE" verify "$T/b3"
-grep_out "verify says it is incomplete" "^INCOMPLETE"
+expect "verify of a stopped backup exits 5" 5 "$FAKE" verify "$T/b3"
+check "a stopped backup's verify says one thing" \
+	test "$(grep -c . "$T/out")" -eq 1
+grep_out "verify says it is incomplete and cannot be restored" \
+	"^INCOMPLETE $T/b3: the backup did not complete (incomplete: JET_errBackupAbortByServer (-801)); it cannot be restored\$"
 FAKEJET_STOP_AT=3 FAKEJET_STOP_ERR=-1329 "$FAKE" backup fake "$T/b4" -q \
 	>"$T/out" 2>&1
 rc=$?
@@ -267,6 +273,209 @@ if command -v script >/dev/null; then
 	grep_out "a terminal gets a progress bar" "\[#*\.*\] *[0-9]*% .*/s eta"
 fi
 
+# --- per-command help -----------------------------------------------------
+for c in list backup verify restore stop stop-service; do
+	expect "$c --help exits 0" 0 "$JETCTL" "$c" --help
+	grep_out "$c --help is $c's own usage" "^Usage: jetctl $c "
+	check "$c --help is not the global text" sh -c "! grep -q '^Commands:' '$T/out'"
+done
+expect "help restore exits 0" 0 "$JETCTL" help restore
+grep_out "help restore is restore's usage" "^Usage: jetctl restore "
+expect "help of an unknown command is a usage error" 1 "$JETCTL" help frob
+expect "an unknown option names its command's help" 1 "$JETCTL" verify --frob
+grep_out "the hint names verify --help" "Try 'jetctl verify --help'"
+expect "global help exits 0" 0 "$JETCTL" --help
+grep_out "help documents exit code 5" "^  5 .*did not complete"
+grep_out "global help documents exit code 6" "^  6 .*chain"
+
+# --- bash completion -----------------------------------------------------------
+if command -v bash >/dev/null; then
+	comp() {	# comp WORD...: what completing the last word offers
+		bash -c '. ./jetctl.bash-completion; COMP_WORDS=("$@");
+			COMP_CWORD=$(($# - 1)); _jetctl; echo "${COMPREPLY[*]}"' \
+			x "$@"
+	}
+	check "completion offers the commands" test "$(comp jetctl re)" = restore
+	check "completion offers a command's options" \
+		sh -c "echo '$(comp jetctl backup --o)' | grep -qx -- --output"
+	check "completion offers the grbits" \
+		test "$(comp jetctl stop-service demo quie)" = quiesce-caches
+fi
+
+# --- standard tools check a backup: sha256sum -c, jq ------------------------
+if command -v sha256sum >/dev/null; then
+	check "sha256sum -c accepts a backup's SHA256SUMS" \
+		sh -c "cd '$T/b1' && sha256sum --quiet -c SHA256SUMS"
+	check "sha256sum -c SHA256SUMS finds a changed byte" \
+		sh -c "cd '$T/v' && ! sha256sum --quiet -c SHA256SUMS 2>/dev/null"
+fi
+check "a stopped backup has no SHA256SUMS (sha256sum -c fails loudly)" \
+	test ! -e "$T/b3/SHA256SUMS"
+cp -r "$T/b1" "$T/v3"
+printf 'x' >>"$T/v3/demo.edb"
+expect "verify of a file one byte longer exits 4" 4 "$FAKE" verify "$T/v3"
+grep_out "the mismatch gives both sizes in bytes" \
+	"^MISMATCH  demo.edb: 20000001 bytes, the manifest says 20000000 (1 byte more)\$"
+cp -r "$T/b1" "$T/v4"
+printf 'x' >>"$T/v4/SHA256SUMS"
+expect "verify of a changed SHA256SUMS exits 4" 4 "$FAKE" verify "$T/v4"
+grep_out "verify names SHA256SUMS" "^MISMATCH  SHA256SUMS"
+
+if command -v jq >/dev/null; then
+	jqok() {	# jqok NAME FILTER: the last command's output passes jq -e
+		if jq -e "$2" "$T/out" >/dev/null 2>&1; then ok "$1"; else
+			not_ok "$1" "jq -e '$2'"; sed 's/^/#   /' "$T/out"
+		fi
+	}
+	expect "jetctl -j list exits 0" 0 "$FAKE" -j list
+	jqok "list JSON: three instances, fake's owner and databases" \
+		'length == 3 and .[0].name == "fake" and .[0].owner_pid == 4242 and (.[0].databases | length) == 2 and .[2].name == null'
+	expect "list --json exits 0" 0 "$FAKE" list --json
+	jqok "list JSON: a paused instance's flags" '.[1].flags == ["paused"]'
+	expect "stop -j exits 0" 0 "$FAKE" stop fake -j
+	jqok "stop JSON: nothing was running" \
+		'.instance == "fake" and .id == 7 and .stopped == false'
+	expect "backup -j exits 0" 0 "$FAKE" backup fake "$T/j1" -j
+	jqok "backup JSON summary" \
+		'.result == "complete" and .databases == 2 and .logs == 2 and .generations.low == 3 and .generations.high == 4 and .bytes == 20135168'
+	expect "verify -j exits 0" 0 "$FAKE" verify -j "$T/j1"
+	jqok "verify JSON: every file ok, with size and generation" \
+		'.result == "ok" and (.files | length) == 4 and all(.files[]; .result == "ok") and .sha256sums == "ok" and (.files[] | select(.name == "demo.00000004.log") | .generation) == 4'
+	expect "verify -j of a changed file exits 4" 4 "$FAKE" verify -j "$T/v3"
+	jqok "verify JSON: the mismatch with its found size" \
+		'.result == "mismatch" and (.files[] | select(.name == "demo.edb") | .found_size) == 20000001'
+	expect "verify -j of a stopped backup exits 5" 5 "$FAKE" verify -j "$T/b3"
+	jqok "verify JSON: incomplete, with its status" \
+		'.result == "incomplete" and (.status | startswith("incomplete: JET_errBackupAbortByServer"))'
+	FAKEJET_STOP_AT=2 "$FAKE" backup fake "$T/j2" -j >"$T/out" 2>/dev/null
+	jqok "backup JSON of a stopped backup: result and code" \
+		'.result == "stopped" and .error.code == -801 and .error.name == "JET_errBackupAbortByServer"'
+fi
+
+# --- streams ------------------------------------------------------------------
+same_files() {	# same_files DIR: DIR holds $D's databases and logs, identical
+	for f in "$D"/*.edb "$D"/*.log; do
+		n=$(basename "$f" | tr -c 'A-Za-z0-9._+\n-' _)
+		cmp -s "$f" "$1/$n" || return 1
+	done
+	test "$(ls "$1" | wc -l)" -eq "$(ls "$D"/*.edb "$D"/*.log | wc -l)"
+}
+"$FAKE" backup fake -o - -q >"$T/s1.tar" 2>"$T/out"
+rc=$?
+check "backup -o - exits 0" test $rc -eq 0
+grep_out "a stream's summary goes to stderr" "complete: 2 databases, 2 logs"
+check "the stream is a tar with MANIFEST last" \
+	sh -c "tar -tf '$T/s1.tar' | tail -n 1 | grep -qx MANIFEST"
+check "tar lists SHA256SUMS before MANIFEST" \
+	sh -c "tar -tf '$T/s1.tar' | tail -n 2 | head -n 1 | grep -qx SHA256SUMS"
+expect "verify -i FILE of a stream exits 0" 0 "$FAKE" verify -i "$T/s1.tar"
+expect "restore -i - of a stream exits 0" 0 sh -c \
+	"'$FAKE' restore -i - '$T/r1' <'$T/s1.tar'"
+check "the restored files are the instance's, byte for byte" same_files "$T/r1"
+if command -v zstd >/dev/null; then
+	"$FAKE" backup fake -o - -q 2>/dev/null | zstd -q -c | zstd -q -d -c |
+		"$FAKE" restore -i - "$T/rz" >"$T/out" 2>&1
+	rc=$?
+	check "backup -o - | zstd | zstd -d | restore -i - exits 0" test $rc -eq 0
+	check "the zstd round trip restores identically" same_files "$T/rz"
+	grep_out "restore prints the generations to replay" \
+		"^replay log generations 3 to 4 (JET_LOGINFO ulGenLow 3, ulGenHigh 4)\$"
+fi
+expect "backup -o FILE exits 0" 0 "$FAKE" backup fake -o "$T/s2.tar" -q
+expect "backup -o over an existing file is a usage error" 1 \
+	"$FAKE" backup fake -o "$T/s2.tar" -q
+FAKEJET_STOP_AT=2 "$FAKE" backup fake -o - -q >"$T/s3.tar" 2>"$T/out"
+rc=$?
+check "a stopped stream backup exits 3" test $rc -eq 3
+grep_out "it says the stream ends with an incomplete MANIFEST" \
+	"the stream ends with a MANIFEST that marks it incomplete"
+expect "restore of the stopped stream exits 5" 5 sh -c \
+	"'$FAKE' restore -i - '$T/r3' <'$T/s3.tar'"
+grep_out "restore says why, once" "is not a complete backup (incomplete: JET_errBackupAbortByServer (-801)): it cannot be restored"
+check "the refused restore creates no directory" test ! -e "$T/r3"
+check "and leaves no hidden directory" \
+	sh -c "! ls -a '$T' | grep -q '\.restore-'"
+head -c 1000000 "$T/s1.tar" >"$T/s4.tar"
+expect "restore of a stream cut short exits 5" 5 \
+	"$FAKE" restore -i "$T/s4.tar" "$T/r4"
+check "a stream cut short restores nothing" test ! -e "$T/r4"
+: | "$FAKE" restore -i - "$T/r5" >"$T/out" 2>&1
+rc=$?
+check "restore of an empty stream exits 5" test $rc -eq 5
+grep_out "an empty stream has no MANIFEST" "without a MANIFEST"
+cp "$T/s1.tar" "$T/s6.tar"
+printf 'X' | dd of="$T/s6.tar" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect "restore of a stream with a changed byte exits 4" 4 \
+	"$FAKE" restore -i "$T/s6.tar" "$T/r6"
+grep_out "it names the file" "^MISMATCH  demo.edb: sha256"
+check "a damaged stream restores nothing" test ! -e "$T/r6"
+
+# --- restore: a chain of backups ---------------------------------------------
+expect "restore of a directory backup exits 0" 0 "$FAKE" restore "$T/b1" "$T/c1"
+check "the restored directory holds the backup's files" same_files "$T/c1"
+check "the restored directory has no MANIFEST" test ! -e "$T/c1/MANIFEST"
+expect "restore into a non-empty directory is a usage error" 1 \
+	"$FAKE" restore "$T/b1" "$T/c1"
+mkdir "$T/c2"
+expect "restore into an empty directory exits 0" 0 "$FAKE" restore "$T/b1" "$T/c2"
+expect "restore of a stopped backup exits 5" 5 "$FAKE" restore "$T/b3" "$T/c3"
+check "a stopped backup's restore says one thing" \
+	test "$(grep -c . "$T/out")" -eq 1
+check "a stopped backup restores nothing" test ! -e "$T/c3"
+expect "restore of a backup with a changed file exits 4" 4 \
+	"$FAKE" restore "$T/v3" "$T/c4"
+check "a mismatch restores nothing, leaves nothing" \
+	sh -c "test ! -e '$T/c4' && ! ls -a '$T' | grep -q '\.restore-'"
+# incrementals: i1 = logs 3..5; i2 = 5..6 (3 and 4 truncated); i3 = 8 alone
+head -c 65536 /dev/urandom >"$D/demo.00000005.log"
+"$FAKE" backup fake "$T/i1" --incremental -q >/dev/null 2>&1
+mv "$D/demo.00000003.log" "$D/demo.00000004.log" "$T/"
+head -c 65536 /dev/urandom >"$D/demo.00000006.log"
+"$FAKE" backup fake "$T/i2" --incremental -q >/dev/null 2>&1
+mkdir "$T/old"
+mv "$D/demo.00000005.log" "$D/demo.00000006.log" "$T/old/"
+head -c 65536 /dev/urandom >"$D/demo.00000008.log"
+"$FAKE" backup fake "$T/i3" --incremental -q >/dev/null 2>&1
+rm "$D/demo.00000008.log"
+mv "$T/demo.00000003.log" "$T/demo.00000004.log" "$T/old/"* "$D/"
+expect "restore FULL INCR INCR exits 0" 0 \
+	"$FAKE" restore "$T/b1" "$T/i1" "$T/i2" "$T/c5"
+grep_out "the chain replays generations 3 to 6" "^replay log generations 3 to 6 "
+grep_out "each log is restored once" ": 2 databases, 4 logs,"
+check "the chain restores every file of every backup" same_files "$T/c5"
+expect "restore of a full and a mixed stream/directory chain exits 0" 0 \
+	sh -c "'$FAKE' backup fake -o - -q --incremental 2>/dev/null >'$T/is.tar' &&
+	       '$FAKE' restore -i '$T/s1.tar' '$T/i1' -i '$T/is.tar' '$T/c6'"
+expect "restore of incrementals out of order exits 6" 6 \
+	"$FAKE" restore "$T/b1" "$T/i2" "$T/i1" "$T/c7"
+grep_out "out of order is named" "out of order: its logs (generations 3 to 5) add nothing after generation 6"
+expect "restore of a chain with a gap exits 6" 6 \
+	"$FAKE" restore "$T/b1" "$T/i1" "$T/i3" "$T/c8"
+grep_out "the gap names the missing generations" \
+	"gap: it starts at log generation 8, but the backups before it end at 5 (generations 6 to 7 missing)"
+expect "restore of an incremental alone exits 6" 6 "$FAKE" restore "$T/i1" "$T/c9"
+expect "restore of two full backups exits 6" 6 \
+	"$FAKE" restore "$T/b1" "$T/b2" "$T/c10"
+check "a refused chain restores nothing, leaves nothing" \
+	sh -c "for d in c7 c8 c9 c10; do test ! -e '$T'/\$d || exit 1; done;
+	       ! ls -a '$T' | grep -q '\.restore-'"
+# a full backup from generation 4: the incremental's generation 3 is older
+mkdir "$T/away"
+mv "$D/demo.00000003.log" "$D/demo.00000005.log" "$D/demo.00000006.log" "$T/away/"
+"$FAKE" backup fake "$T/f4" -q >/dev/null 2>&1
+mv "$T/away/"* "$D/"
+expect "restore of a full from generation 4 and an incremental from 3 exits 0" 0 \
+	"$FAKE" restore "$T/f4" "$T/i1" "$T/c12"
+grep_out "the replay starts at the full backup's first log" \
+	"^replay log generations 4 to 5 "
+check "logs older than the full backup are left out" \
+	test ! -e "$T/c12/demo.00000003.log"
+expect "restore -j exits 0" 0 "$FAKE" restore -j "$T/b1" "$T/i1" "$T/c11"
+if command -v jq >/dev/null; then
+	jqok "restore JSON: the generations and each file once" \
+		'.generations == {"low": 3, "high": 5} and .logs == 3 and (.files | length) == 5'
+fi
+
 # --- jetdemo-server ---------------------------------------------------------
 expect "jetdemo-server --help exits 0" 0 "$DEMO" --help
 expect "jetdemo-server bad option exits 2" 2 "$DEMO" --db-size x
@@ -280,11 +489,18 @@ if [ ! -e /dev/jet ]; then
 	printf 'X' | dd of="$T/demo/demo.edb" bs=1 seek=9000 conv=notrunc 2>/dev/null
 	expect "a torn page is found" 1 "$DEMO" --check-db "$T/demo/demo.edb"
 	grep_out "check-db names the torn page" "page 2 is torn"
+	expect "a database without logs is not recovered" 1 \
+		"$DEMO" --recover "$T/demo"
+	grep_out "recover says why it refuses" "cannot recover: no log of demo"
 fi
+expect "check-state without the seed is a usage error" 2 \
+	"$DEMO" --check-state "$T/x.edb"
+expect "recover and check-db together are a usage error" 2 \
+	"$DEMO" --recover "$T" --check-db "$T/x.edb"
 
 # --- the man pages ------------------------------------------------------------
 if command -v groff >/dev/null; then
-	for f in jetctl.8 jetdemo-server.1 jet.4 libjet.3 jet_backup.3 jet_owner.3 jet_stop.3; do
+	for f in jetctl.8 jetdemo-server.1 jet.4 libjet.3 jet_backup.3 jet_owner.3 jet_stop.3 jet_legacy.3 jet_snapshot.3; do
 		check "man page $f renders without warnings" sh -c \
 			"[ -z \"\$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z ../man/$f 2>&1)\" ]"
 		if command -v man >/dev/null; then

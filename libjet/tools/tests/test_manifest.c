@@ -68,10 +68,13 @@ static void build(struct manifest *m)
 	manifest_set(&m->instance, "demo (id 3)");
 	manifest_set(&m->type, "full");
 	manifest_set_now(&m->started);
-	manifest_add(m, sha_a, 3, "database", "demo.edb",
+	manifest_set(&m->instance_name, "demo");
+	m->instance_id = 3;
+	manifest_add(m, sha_a, 3, "database", 0, "demo.edb",
 		     "/var/lib/demo/demo.edb");
-	manifest_add(m, sha_e, 0, "log", "a b\\c",
+	manifest_add(m, sha_e, 0, "log", 7, "a b\\c",
 		     "/odd path/with\ttab\nnewline\\back");
+	manifest_set(&m->sha256sums, sha_e);
 	manifest_add_truncated(m, "/var/lib/demo/old 1.log");
 	manifest_set_now(&m->finished);
 	manifest_set(&m->status, "complete");
@@ -107,6 +110,13 @@ int main(void)
 		      !strcmp(r.instance, "demo (id 3)") &&
 		      !strcmp(r.truncated[0], "/var/lib/demo/old 1.log"),
 		      "manifest metadata");
+		CHECK(r.version == MANIFEST_VERSION &&
+		      !strcmp(r.instance_name, "demo") && r.instance_id == 3 &&
+		      !strcmp(r.sha256sums, sha_e),
+		      "manifest version 2 metadata");
+		CHECK(r.entries[0].generation == 0 &&
+		      r.entries[1].generation == 7,
+		      "manifest keeps each log's generation");
 		manifest_free(&r);
 	}
 
@@ -125,25 +135,76 @@ int main(void)
 	      (manifest_free(&r), 1), "manifest rewritten reads again");
 
 	/* a valid checksum over a name that leaves DIR: still refused */
-	manifest_add(&m, sha_a, 3, "database", "../etc/passwd", "/x");
+	manifest_add(&m, sha_a, 3, "database", 0, "../etc/passwd", "/x");
 	manifest_write(dirfd, &m);
 	CHECK(manifest_read(dirfd, &r, why, sizeof(why)) == -2,
 	      "manifest name with a slash is refused");
 	manifest_free(&m);
 
 	build(&m);
-	manifest_add(&m, sha_a, 3, "database", MANIFEST_NAME, "/x");
+	manifest_add(&m, sha_a, 3, "database", 0, MANIFEST_NAME, "/x");
 	manifest_write(dirfd, &m);
 	CHECK(manifest_read(dirfd, &r, why, sizeof(why)) == -2,
 	      "manifest listing itself is refused");
 	manifest_free(&m);
+
+	build(&m);
+	manifest_add(&m, sha_a, 3, "database", 0, SHA256SUMS_NAME, "/x");
+	manifest_write(dirfd, &m);
+	CHECK(manifest_read(dirfd, &r, why, sizeof(why)) == -2,
+	      "manifest listing SHA256SUMS is refused");
+	manifest_free(&m);
+
+	build(&m);
+	manifest_add(&m, sha_a, 3, "database", 0, "demo.edb", "/y");
+	manifest_write(dirfd, &m);
+	CHECK(manifest_read(dirfd, &r, why, sizeof(why)) == -2,
+	      "manifest listing one name twice is refused");
+	manifest_free(&m);
+
+	/* version 1 (no GENERATION column) still reads, generations 0 */
+	{
+		char v1[1024], hex[SHA256_HEX_SIZE];
+		int n = snprintf(v1, sizeof(v1),
+				 "# jet backup manifest 1\n# type full\n"
+				 "%s 3 database demo.edb /d/demo.edb\n"
+				 "%s 0 log demo.1.log /d/demo.1.log\n"
+				 "# status complete\n", sha_a, sha_e);
+
+		sha256_hex(v1, (size_t)n, hex);
+		snprintf(v1 + n, sizeof(v1) - (size_t)n,
+			 "# manifest-sha256 %s\n", hex);
+		rc = manifest_parse(v1, strlen(v1), &r, why, sizeof(why));
+		CHECK(rc == 0 && r.version == 1 && r.count == 2 &&
+		      r.entries[1].generation == 0 &&
+		      !strcmp(r.entries[1].name, "demo.1.log"),
+		      "manifest of version 1 reads");
+		if (!rc)
+			manifest_free(&r);
+	}
+
+	/* SHA256SUMS as sha256sum(1) writes it */
+	{
+		char *text = NULL, want[512];
+		size_t len = 0;
+
+		build(&m);
+		CHECK(sha256sums_format(&m, &text, &len) == 0, "sha256sums format");
+		snprintf(want, sizeof(want), "%s  demo.edb\n\\%s  a b\\\\c\n",
+			 sha_a, sha_e);
+		CHECK(text && !strcmp(text, want),
+		      "sha256sums lines are sha256sum's, a backslash escaped");
+		free(text);
+		manifest_free(&m);
+	}
 
 	unlinkat(dirfd, MANIFEST_NAME, 0);
 	CHECK(manifest_read(dirfd, &r, why, sizeof(why)) == -1 &&
 	      errno == ENOENT, "missing manifest is ENOENT");
 
 	CHECK(manifest_name_ok("demo.edb") && !manifest_name_ok(".x.part") &&
-	      !manifest_name_ok("a/b") && !manifest_name_ok(""),
+	      !manifest_name_ok("a/b") && !manifest_name_ok("") &&
+	      !manifest_name_ok(SHA256SUMS_NAME),
 	      "manifest_name_ok");
 
 	close(dirfd);

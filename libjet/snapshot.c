@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * snapshot.c - ESE's OS snapshot calls (JetOSSnapshot*) on the module's
+ * snapshot sessions. The kernel keeps the session and its state machine;
+ * libjet checks grbits first (JET_errInvalidGrbit) and builds the
+ * JET_INSTANCE_INFO lists of the frozen instances.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+_Static_assert(JET_bitIncrementalSnapshot == JET_SNAP_INCREMENTAL &&
+	       JET_bitCopySnapshot == JET_SNAP_COPY &&
+	       JET_bitContinueAfterThaw == JET_SNAP_CONTINUE_AFTER_THAW &&
+	       JET_bitExplicitPrepare == JET_SNAP_EXPLICIT_PREPARE &&
+	       JET_bitAllDatabasesSnapshot == JET_SNAP_ALL_DATABASES &&
+	       JET_bitAbortSnapshot == JET_SNAP_ABORT, "snapshot grbits");
+_Static_assert(JET_INSTANCE_STATE_SNAPSHOT == JET_STATE_SNAPSHOT &&
+	       JET_INSTANCE_STATE_FROZEN == JET_STATE_FROZEN,
+	       "snapshot state flags");
+
+#define JET_SNAP_TIMEOUT_MAX_MS	(3600UL * 1000UL)
+
+/* JetSetOSSnapshotTimeout(); read by each freeze */
+static unsigned long jet_snap_timeout_ms;
+
+static JET_ERR jet_snap_op(unsigned long cmd, JET_OSSNAPID snapId,
+			   JET_INSTANCE instance, JET_GRBIT grbit,
+			   unsigned long timeout_ms)
+{
+	struct jet_snapshot_op op = {
+		.snapshot = snapId,
+		.instance = instance,
+		.grbit = (__u32)grbit,
+		.timeout_ms = (__u32)timeout_ms,
+	};
+
+	/* 0 is never a session; the kernel would say the same */
+	if (!snapId)
+		return JET_errOSSnapshotInvalidSnapId;
+	return libjet_ioctl(cmd, &op);
+}
+
+JET_ERR JetSetOSSnapshotTimeout(unsigned long cmsecTimeout)
+{
+	if (cmsecTimeout > JET_SNAP_TIMEOUT_MAX_MS)
+		return JET_errInvalidParameter;
+	__atomic_store_n(&jet_snap_timeout_ms, cmsecTimeout, __ATOMIC_RELAXED);
+	return JET_errSuccess;
+}
+
+JET_ERR JetOSSnapshotPrepare(JET_OSSNAPID *psnapId, const JET_GRBIT grbit)
+{
+	struct jet_snapshot_prepare p = { .grbit = (__u32)grbit };
+	JET_ERR err;
+
+	if (grbit & ~(JET_GRBIT)JET_SNAP_PREPARE_ALL)
+		return JET_errInvalidGrbit;
+	if (!psnapId)
+		return JET_errInvalidParameter;
+	err = libjet_ioctl(JET_IOC_SNAPSHOT_PREPARE, &p);
+	if (!err)
+		*psnapId = (JET_OSSNAPID)p.snapshot;
+	return err;
+}
+
+JET_ERR JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
+				     JET_INSTANCE instance,
+				     const JET_GRBIT grbit)
+{
+	if (grbit)
+		return JET_errInvalidGrbit;
+	return jet_snap_op(JET_IOC_SNAPSHOT_PREPARE_INSTANCE, snapId,
+			   instance, 0, 0);
+}
+
+static int jet_id_in(JET_INSTANCE id, const __u64 *ids, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * The session's instances as JetGetInstanceInfo() gives them: the whole
+ * list, its entries of the session moved to the front (each entry's
+ * pointers point into the same block, so moving entries is enough).
+ */
+static JET_ERR jet_snap_info(JET_OSSNAPID snapId, unsigned long *pc,
+			     JET_INSTANCE_INFO_A **pa)
+{
+	__u64 ids[JET_SNAP_INSTANCES_MAX];
+	struct jet_snapshot_info si = {
+		.snapshot = snapId,
+		.ids = libjet_uptr(ids),
+		.ids_max = JET_SNAP_INSTANCES_MAX,
+	};
+	JET_INSTANCE_INFO *all;
+	unsigned long n, i, kept = 0;
+	JET_ERR err;
+
+	if (!snapId)
+		return JET_errOSSnapshotInvalidSnapId;
+	err = libjet_ioctl(JET_IOC_SNAPSHOT_GET_INFO, &si);
+	if (err)
+		return err;
+	if (!si.count)
+		return JET_errSuccess;
+	err = JetGetInstanceInfo(&n, &all);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (jet_id_in(all[i].hInstanceId, ids, si.count))
+			all[kept++] = all[i];
+	if (!kept) {
+		JetFreeBuffer((char *)all);
+		return JET_errSuccess;
+	}
+	*pc = kept;
+	*pa = all;
+	return JET_errSuccess;
+}
+
+JET_ERR JetOSSnapshotFreezeA(const JET_OSSNAPID snapId,
+			     unsigned long *pcInstanceInfo,
+			     JET_INSTANCE_INFO_A **paInstanceInfo,
+			     const JET_GRBIT grbit)
+{
+	JET_ERR err;
+
+	if (grbit)
+		return JET_errInvalidGrbit;
+	if (!pcInstanceInfo || !paInstanceInfo)
+		return JET_errInvalidParameter;
+	*pcInstanceInfo = 0;
+	*paInstanceInfo = NULL;
+	err = jet_snap_op(JET_IOC_SNAPSHOT_FREEZE, snapId, 0, 0,
+			  __atomic_load_n(&jet_snap_timeout_ms,
+					  __ATOMIC_RELAXED));
+	if (err)
+		return err;
+	err = jet_snap_info(snapId, pcInstanceInfo, paInstanceInfo);
+	if (err)	/* as ESE: no list, no freeze */
+		JetOSSnapshotThaw(snapId, 0);
+	return err;
+}
+
+JET_ERR JetOSSnapshotThaw(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
+{
+	if (grbit)
+		return JET_errInvalidGrbit;
+	return jet_snap_op(JET_IOC_SNAPSHOT_THAW, snapId, 0, 0, 0);
+}
+
+JET_ERR JetOSSnapshotAbort(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
+{
+	if (grbit)
+		return JET_errInvalidGrbit;
+	return jet_snap_op(JET_IOC_SNAPSHOT_END, snapId, 0,
+			   JET_SNAP_ABORT, 0);
+}
+
+JET_ERR JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId,
+				 const JET_GRBIT grbit)
+{
+	if (grbit & ~(JET_GRBIT)JET_SNAP_ALL_DATABASES)
+		return JET_errInvalidGrbit;
+	return jet_snap_op(JET_IOC_SNAPSHOT_TRUNCATE_LOG, snapId, 0, grbit,
+			   0);
+}
+
+JET_ERR JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
+					 JET_INSTANCE instance,
+					 const JET_GRBIT grbit)
+{
+	if (grbit & ~(JET_GRBIT)JET_SNAP_ALL_DATABASES)
+		return JET_errInvalidGrbit;
+	/* 0 would mean "every instance" to the kernel */
+	if (!instance || instance == JET_instanceNil)
+		return JET_errInvalidParameter;
+	return jet_snap_op(JET_IOC_SNAPSHOT_TRUNCATE_LOG, snapId, instance,
+			   grbit, 0);
+}
+
+JET_ERR JetOSSnapshotGetFreezeInfoA(const JET_OSSNAPID snapId,
+				    unsigned long *pcInstanceInfo,
+				    JET_INSTANCE_INFO_A **paInstanceInfo,
+				    const JET_GRBIT grbit)
+{
+	if (grbit)
+		return JET_errInvalidGrbit;
+	if (!pcInstanceInfo || !paInstanceInfo)
+		return JET_errInvalidParameter;
+	*pcInstanceInfo = 0;
+	*paInstanceInfo = NULL;
+	return jet_snap_info(snapId, pcInstanceInfo, paInstanceInfo);
+}
+
+JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
+{
+	if (grbit & ~(JET_GRBIT)JET_SNAP_ABORT)
+		return JET_errInvalidGrbit;
+	return jet_snap_op(JET_IOC_SNAPSHOT_END, snapId, 0, grbit, 0);
+}

@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapshot_test - OS snapshot sessions (JetOSSnapshot*): the freeze holds
+ * the owner's write locks back and waits out those already held, a thaw,
+ * the timeout, a stop and the snapshot tool's death all release them, an
+ * instance is in one session at most, and ESE's sequence rules hold.
+ *
+ * The test process is the owner of one instance (MultiInst, named after the
+ * test's pid) and usually the snapshot tool as well; the tests that need the
+ * tool to be another process fork it. The owner's lock runs on a thread, so
+ * the test can see it wait, and a roller thread answers the owner's roll
+ * requests (each freeze asks for one).
+ */
+#include <pthread.h>
+
+#include "jet_test.h"
+#include "kselftest_harness.h"
+
+#define DB_SIZE		(128 * 1024)
+#define LOG_SIZE	(16 * 1024)
+#define NLOGS		3
+/* long enough that a lock still waiting after it is really held back */
+#define HELD_MS		200
+/* a deadline for what must happen "at once"; timing is the bench's job */
+#define PROMPT_MS	5000
+
+FIXTURE(snap) {
+	char dir[64];
+	char db[128];
+	char logs[NLOGS][128];
+	JET_INSTANCE inst;
+	JET_SESID ses;
+	JET_OSSNAPID snap;
+	struct jt_roller roller;
+};
+
+FIXTURE_SETUP(snap)
+{
+	char name[64];
+	int i;
+
+	strcpy(self->dir, "/tmp/jet-snap-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->db, sizeof(self->db), "%s/db.edb", self->dir);
+	ASSERT_EQ(0, jt_make_file(self->db, DB_SIZE, 3));
+	snprintf(name, sizeof(name), "snap-%d", getpid());
+	ASSERT_JET(0, JetCreateInstance(&self->inst, name));
+	ASSERT_JET(0, JetInit(&self->inst));
+	ASSERT_JET(0, JetBeginSession(self->inst, &self->ses, NULL, NULL));
+	ASSERT_JET(0, JetAttachDatabase(self->ses, self->db, 0));
+	for (i = 0; i < NLOGS; i++) {
+		snprintf(self->logs[i], sizeof(self->logs[i]), "%s/l%d.log",
+			 self->dir, i + 1);
+		ASSERT_EQ(0, jt_make_file(self->logs[i], LOG_SIZE, 10 + i));
+		ASSERT_JET(0, JetAddLogFileInstance(self->inst, self->logs[i],
+						    i + 1));
+	}
+	self->snap = 0;
+	snprintf(name, sizeof(name), "%s/r%%lu.log", self->dir);
+	ASSERT_EQ(0, jt_roller_start(&self->roller, -1, name, LOG_SIZE));
+}
+
+FIXTURE_TEARDOWN(snap)
+{
+	if (self->snap)
+		JetOSSnapshotAbort(self->snap, 0);
+	jt_roller_stop(&self->roller);
+	JetSetOSSnapshotTimeout(0);
+	JetTerm2(self->inst, JET_bitTermAbrupt);
+	jt_rm_tree(self->dir);
+}
+
+/* ---- the owner's lock, on a thread ---- */
+
+struct locker {
+	JET_INSTANCE inst;
+	const char *db;
+	pthread_t thread;
+	uint32_t done;		/* futex word: 1 once the call returned */
+	JET_ERR err;
+	JET_HANDLE lock;
+};
+
+static void *locker_run(void *arg)
+{
+	struct locker *l = arg;
+
+	l->err = JetLockWriteRangeInstance(l->inst, l->db, 4096, 4096,
+					   &l->lock);
+	jt_word_set(&l->done, 1);
+	return NULL;
+}
+
+static void locker_start(struct __test_metadata *_metadata, struct locker *l,
+			 FIXTURE_DATA(snap) *self)
+{
+	memset(l, 0, sizeof(*l));
+	l->inst = self->inst;
+	l->db = self->db;
+	ASSERT_EQ(0, pthread_create(&l->thread, NULL, locker_run, l));
+}
+
+/* 1 if the lock call returned within ms */
+static int locker_returns_within(struct locker *l, int ms)
+{
+	return jt_word_wait(&l->done, 1, jt_deadline_in(ms)) == 0;
+}
+
+/* The lock call returned (within PROMPT_MS) and took its lock: unlock. */
+static void locker_finish(struct __test_metadata *_metadata, struct locker *l)
+{
+	ASSERT_TRUE(locker_returns_within(l, PROMPT_MS));
+	pthread_join(l->thread, NULL);
+	EXPECT_JET(0, l->err);
+	if (!l->err)
+		EXPECT_JET(0, JetUnlockWriteRangeInstance(l->inst, l->lock));
+}
+
+/* A write lock of the owner right now does not wait. */
+static void expect_lock_free(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(snap) *self)
+{
+	struct locker l;
+
+	locker_start(_metadata, &l, self);
+	locker_finish(_metadata, &l);
+}
+
+static void prepare(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(snap) *self, JET_GRBIT grbit)
+{
+	ASSERT_JET(0, JetOSSnapshotPrepare(&self->snap,
+					   grbit | JET_bitExplicitPrepare));
+	ASSERT_NE(0, self->snap);
+	ASSERT_JET(0, JetOSSnapshotPrepareInstance(self->snap, self->inst, 0));
+}
+
+static void freeze(struct __test_metadata *_metadata, FIXTURE_DATA(snap) *self)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	unsigned long n = 0;
+
+	ASSERT_JET(0, JetOSSnapshotFreezeA(self->snap, &n, &info, 0));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(self->inst, info[0].hInstanceId);
+	EXPECT_EQ(1, info[0].cDatabases);
+	JetFreeBuffer((char *)info);
+}
+
+/* the session ended: its id is unknown now */
+static void expect_ended(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(snap) *self)
+{
+	JET_INSTANCE_INFO_A *info;
+	unsigned long n;
+
+	EXPECT_JET(JET_errOSSnapshotInvalidSnapId,
+		   JetOSSnapshotGetFreezeInfoA(self->snap, &n, &info, 0));
+	self->snap = 0;
+}
+
+/* ---- the freeze ---- */
+
+/* the instance's state flags of a snapshot */
+static unsigned int snap_flags(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(snap) *self)
+{
+	JET_INSTANCE_STATE st;
+
+	memset(&st, 0, sizeof(st));
+	EXPECT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	return st.flags & (JET_INSTANCE_STATE_SNAPSHOT |
+			   JET_INSTANCE_STATE_FROZEN);
+}
+
+TEST_F(snap, state_shows_the_session_and_the_freeze)
+{
+	EXPECT_EQ(0, snap_flags(_metadata, self));
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	EXPECT_EQ(JET_INSTANCE_STATE_SNAPSHOT, snap_flags(_metadata, self));
+	freeze(_metadata, self);
+	EXPECT_EQ(JET_INSTANCE_STATE_SNAPSHOT | JET_INSTANCE_STATE_FROZEN,
+		  snap_flags(_metadata, self));
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	EXPECT_EQ(JET_INSTANCE_STATE_SNAPSHOT, snap_flags(_metadata, self));
+	ASSERT_JET(0, JetOSSnapshotEnd(self->snap, 0));
+	self->snap = 0;
+	EXPECT_EQ(0, snap_flags(_metadata, self));
+}
+
+TEST_F(snap, freeze_holds_the_owners_lock_and_thaw_releases_it)
+{
+	struct locker l;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	locker_start(_metadata, &l, self);
+	EXPECT_FALSE(locker_returns_within(&l, HELD_MS));
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	locker_finish(_metadata, &l);
+	/* no ContinueAfterThaw: the thaw ended the session */
+	expect_ended(_metadata, self);
+}
+
+/* ---- the freeze, on a thread (it may wait for the owner) ---- */
+
+struct freezer {
+	JET_OSSNAPID snap;
+	pthread_t thread;
+	uint32_t done;
+	JET_ERR err;
+};
+
+static void *freezer_run(void *arg)
+{
+	struct freezer *f = arg;
+	JET_INSTANCE_INFO_A *info = NULL;
+	unsigned long n = 0;
+
+	f->err = JetOSSnapshotFreezeA(f->snap, &n, &info, 0);
+	JetFreeBuffer((char *)info);
+	jt_word_set(&f->done, 1);
+	return NULL;
+}
+
+static JET_ERR freezer_result(struct __test_metadata *_metadata,
+			      struct freezer *f)
+{
+	EXPECT_EQ(0, jt_word_wait(&f->done, 1, jt_deadline_in(PROMPT_MS)));
+	pthread_join(f->thread, NULL);
+	return f->err;
+}
+
+TEST_F(snap, freeze_waits_out_a_lock_already_held)
+{
+	struct freezer f = { 0 };
+	JET_HANDLE h;
+
+	ASSERT_JET(0, JetLockWriteRangeInstance(self->inst, self->db, 0, 4096,
+						&h));
+	prepare(_metadata, self, 0);
+	f.snap = self->snap;
+	ASSERT_EQ(0, pthread_create(&f.thread, NULL, freezer_run, &f));
+	/* the page write under h is in flight: no freeze yet */
+	EXPECT_NE(0, jt_word_wait(&f.done, 1, jt_deadline_in(HELD_MS)));
+	ASSERT_JET(0, JetUnlockWriteRangeInstance(self->inst, h));
+	EXPECT_JET(0, freezer_result(_metadata, &f));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, freeze_fails_when_a_held_lock_outlives_its_timeout)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	unsigned long n = 0;
+	JET_HANDLE h;
+
+	ASSERT_JET(0, JetSetOSSnapshotTimeout(300));
+	ASSERT_JET(0, JetLockWriteRangeInstance(self->inst, self->db, 0, 4096,
+						&h));
+	prepare(_metadata, self, 0);
+	EXPECT_JET(JET_errOSSnapshotTimeOut,
+		   JetOSSnapshotFreezeA(self->snap, &n, &info, 0));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(NULL, info);
+	/* nothing stays frozen, and the session may try again */
+	expect_lock_free(_metadata, self);
+	ASSERT_JET(0, JetUnlockWriteRangeInstance(self->inst, h));
+	freeze(_metadata, self);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, freeze_rolls_the_owners_log)
+{
+	JET_INSTANCE_STATE st;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	/* it returned once the owner (the roller) registered a newer log */
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_EQ(NLOGS + 1, st.newest_log);
+	EXPECT_EQ(0, self->roller.err);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, freeze_fails_when_the_owner_does_not_roll)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	JET_INSTANCE_STATE st;
+	unsigned long n = 0;
+
+	jt_roller_stop(&self->roller);
+	ASSERT_JET(0, JetSetOSSnapshotTimeout(300));
+	prepare(_metadata, self, 0);
+	EXPECT_JET(JET_errOSSnapshotTimeOut,
+		   JetOSSnapshotFreezeA(self->snap, &n, &info, 0));
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_FALSE(st.flags & JET_INSTANCE_STATE_FROZEN);
+	expect_lock_free(_metadata, self);
+}
+
+TEST_F(snap, timeout_thaws_by_itself)
+{
+	struct locker l;
+
+	ASSERT_JET(0, JetSetOSSnapshotTimeout(300));
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	locker_start(_metadata, &l, self);
+	/* nobody thaws: the timeout does */
+	locker_finish(_metadata, &l);
+	EXPECT_JET(JET_errOSSnapshotTimeOut, JetOSSnapshotThaw(self->snap, 0));
+	expect_ended(_metadata, self);
+}
+
+TEST_F(snap, module_timeout_applies_without_one_of_the_tool)
+{
+	unsigned int old = 0;
+	struct locker l;
+	FILE *f;
+
+	ASSERT_EQ(0, jt_param_read("snapshot_timeout_ms", &old));
+	f = fopen(JT_PARAM_DIR "snapshot_timeout_ms", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "300\n");
+	fclose(f);
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	locker_start(_metadata, &l, self);
+	locker_finish(_metadata, &l);
+	f = fopen(JT_PARAM_DIR "snapshot_timeout_ms", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "%u\n", old);
+	fclose(f);
+	EXPECT_JET(JET_errOSSnapshotTimeOut, JetOSSnapshotThaw(self->snap, 0));
+	expect_ended(_metadata, self);
+}
+
+TEST_F(snap, tool_killed_while_frozen_thaws)
+{
+	struct locker l;
+	int p[2], status;
+	char c;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		JET_INSTANCE_INFO_A *info;
+		unsigned long n;
+		JET_OSSNAPID s;
+
+		close(p[0]);
+		if (JetOSSnapshotPrepare(&s, JET_bitExplicitPrepare) ||
+		    JetOSSnapshotPrepareInstance(s, self->inst, 0) ||
+		    JetOSSnapshotFreezeA(s, &n, &info, 0) || n != 1)
+			_exit(1);
+		c = 'f';
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(2);
+	}
+	close(p[1]);
+	ASSERT_EQ(1, read(p[0], &c, 1)) TH_LOG("the tool could not freeze");
+	close(p[0]);
+	locker_start(_metadata, &l, self);
+	EXPECT_FALSE(locker_returns_within(&l, HELD_MS));
+	kill(pid, SIGKILL);
+	status = jt_wait_child(pid, PROMPT_MS);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	locker_finish(_metadata, &l);
+}
+
+TEST_F(snap, owners_stop_thaws)
+{
+	struct locker l;
+
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	locker_start(_metadata, &l, self);
+	EXPECT_FALSE(locker_returns_within(&l, HELD_MS));
+	ASSERT_JET(0, JetStopBackupInstance(self->inst));
+	locker_finish(_metadata, &l);
+	/* the snapshot missed its consistency: only an abort ends it */
+	EXPECT_JET(JET_errBackupAbortByServer,
+		   JetOSSnapshotThaw(self->snap, 0));
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotEnd(self->snap, 0));
+	EXPECT_JET(0, JetOSSnapshotEnd(self->snap, JET_bitAbortSnapshot));
+	expect_ended(_metadata, self);
+}
+
+TEST_F(snap, abort_while_frozen_thaws)
+{
+	struct locker l;
+
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	locker_start(_metadata, &l, self);
+	EXPECT_FALSE(locker_returns_within(&l, HELD_MS));
+	ASSERT_JET(0, JetOSSnapshotAbort(self->snap, 0));
+	locker_finish(_metadata, &l);
+	expect_ended(_metadata, self);
+}
+
+TEST_F(snap, backup_reads_go_on_while_frozen)
+{
+	static char buf[65536];
+	unsigned long lo, hi, cb, total = 0;
+	JET_HANDLE hf;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
+	ASSERT_JET(0, JetOpenFileInstance(self->inst, self->db, &hf, &lo,
+					  &hi));
+	do {
+		ASSERT_JET(0, JetReadFileInstance(self->inst, hf, buf,
+						  sizeof(buf), &cb));
+		total += cb;
+	} while (cb);
+	EXPECT_EQ(DB_SIZE, total);
+	EXPECT_JET(0, JetCloseFileInstance(self->inst, hf));
+	EXPECT_JET(0, JetEndExternalBackupInstance2(self->inst,
+						    JET_bitBackupEndAbort));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+/* ---- one session per instance ---- */
+
+TEST_F(snap, instance_in_a_session_cannot_join_another)
+{
+	JET_OSSNAPID other;
+
+	prepare(_metadata, self, 0);
+	ASSERT_JET(0, JetOSSnapshotPrepare(&other, JET_bitExplicitPrepare));
+	EXPECT_JET(JET_errOSSnapshotNotAllowed,
+		   JetOSSnapshotPrepareInstance(other, self->inst, 0));
+	EXPECT_JET(JET_errOSSnapshotNotAllowed,
+		   JetOSSnapshotPrepareInstance(self->snap, self->inst, 0));
+	EXPECT_JET(0, JetOSSnapshotEnd(other, 0));
+}
+
+TEST_F(snap, frozen_instance_cannot_be_frozen_by_another_process)
+{
+	int status;
+	pid_t pid;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		JET_OSSNAPID s;
+
+		if (JetOSSnapshotPrepare(&s, JET_bitExplicitPrepare))
+			_exit(1);
+		_exit(JetOSSnapshotPrepareInstance(s, self->inst, 0) ==
+		      JET_errOSSnapshotNotAllowed ? 0 : 2);
+	}
+	status = jt_wait_child(pid, PROMPT_MS);
+	EXPECT_TRUE(jt_child_ok(status)) TH_LOG("child status %#x", status);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+struct reader {
+	JET_INSTANCE inst;
+	JET_HANDLE hf;
+	pthread_t thread;
+	uint32_t done;
+	JET_ERR err;
+	unsigned long cb;
+	char buf[65536];
+};
+
+static void *reader_run(void *arg)
+{
+	struct reader *r = arg;
+
+	r->err = JetReadFileInstance(r->inst, r->hf, r->buf, sizeof(r->buf),
+				     &r->cb);
+	jt_word_set(&r->done, 1);
+	return NULL;
+}
+
+TEST_F(snap, pending_backup_read_goes_on_through_a_freeze)
+{
+	static struct reader r;
+	struct freezer f = { 0 };
+	unsigned long lo, hi;
+	char want[sizeof(r.buf)];
+	JET_HANDLE h;
+	int fd;
+
+	fd = open(self->db, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(want), pread(fd, want, sizeof(want), 0));
+	close(fd);
+	/* beyond ESE: a streaming backup may run in a snapshot session */
+	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
+	prepare(_metadata, self, 0);
+	memset(&r, 0, sizeof(r));
+	r.inst = self->inst;
+	ASSERT_JET(0, JetOpenFileInstance(self->inst, self->db, &r.hf, &lo,
+					  &hi));
+	/* the owner writes page 0: the read of it waits */
+	ASSERT_JET(0, JetLockWriteRangeInstance(self->inst, self->db, 0, 4096,
+						&h));
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, reader_run, &r));
+	EXPECT_NE(0, jt_word_wait(&r.done, 1, jt_deadline_in(HELD_MS)));
+	f.snap = self->snap;
+	ASSERT_EQ(0, pthread_create(&f.thread, NULL, freezer_run, &f));
+	EXPECT_NE(0, jt_word_wait(&f.done, 1, jt_deadline_in(HELD_MS)));
+	/* the write ends: the freeze begins and the read goes on */
+	ASSERT_JET(0, JetUnlockWriteRangeInstance(self->inst, h));
+	EXPECT_JET(0, freezer_result(_metadata, &f));
+	EXPECT_EQ(0, jt_word_wait(&r.done, 1, jt_deadline_in(PROMPT_MS)));
+	pthread_join(r.thread, NULL);
+	EXPECT_JET(0, r.err);
+	EXPECT_EQ(sizeof(r.buf), r.cb);
+	EXPECT_EQ(0, memcmp(r.buf, want, sizeof(want)));
+	EXPECT_JET(0, JetCloseFileInstance(self->inst, r.hf));
+	EXPECT_JET(0, JetEndExternalBackupInstance2(self->inst,
+						    JET_bitBackupEndAbort));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, prepare_without_explicit_takes_the_callers_instances)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	unsigned long n = 0, i;
+	int found = 0;
+
+	ASSERT_JET(0, JetOSSnapshotPrepare(&self->snap, 0));
+	ASSERT_JET(0, JetOSSnapshotGetFreezeInfoA(self->snap, &n, &info, 0));
+	for (i = 0; i < n; i++)
+		found += info[i].hInstanceId == self->inst;
+	EXPECT_EQ(1, found);
+	JetFreeBuffer((char *)info);
+	/* and it is in that session now */
+	EXPECT_JET(JET_errOSSnapshotNotAllowed,
+		   JetOSSnapshotPrepareInstance(self->snap, self->inst, 0));
+}
+
+TEST_F(snap, session_id_of_another_process_is_unknown)
+{
+	int status;
+	pid_t pid;
+
+	prepare(_metadata, self, 0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(JetOSSnapshotThaw(self->snap, 0) ==
+		      JET_errOSSnapshotInvalidSnapId ? 0 : 1);
+	status = jt_wait_child(pid, PROMPT_MS);
+	EXPECT_TRUE(jt_child_ok(status)) TH_LOG("child status %#x", status);
+}
+
+/* ---- log truncation and what the end records ---- */
+
+TEST_F(snap, truncate_log_all_databases_truncates_below_the_freeze_checkpoint)
+{
+	unsigned long first = 0, last = 0;
+	JET_INSTANCE_STATE st;
+	JET_INSTANCE inst = 0;
+
+	ASSERT_JET(0, JetSetCheckpointInstance(self->inst, 3));
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	/* the owner moves on; the snapshot holds what was true at freeze */
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	ASSERT_JET(0, JetOSSnapshotTruncateLog(self->snap,
+					       JET_bitAllDatabasesSnapshot));
+	ASSERT_JET(0, JetGetLogTruncationEvent(&inst, &first, &last));
+	EXPECT_EQ(self->inst, inst);
+	EXPECT_EQ(1, first);
+	EXPECT_EQ(2, last);
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	/* 3 and the one the freeze rolled stay */
+	EXPECT_EQ(NLOGS + 1 - 2, st.log_count);
+	ASSERT_JET(0, JetOSSnapshotEnd(self->snap, 0));
+	self->snap = 0;
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_TRUE(st.flags & JET_INSTANCE_STATE_FULL_BACKUP_DONE);
+}
+
+TEST_F(snap, truncate_log_without_all_databases_keeps_the_logs)
+{
+	JET_INSTANCE_STATE st;
+	unsigned long first, last;
+	JET_INSTANCE inst = 1;
+
+	ASSERT_JET(0, JetSetCheckpointInstance(self->inst, 3));
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	ASSERT_JET(0, JetOSSnapshotTruncateLogInstance(self->snap, self->inst,
+						       0));
+	ASSERT_JET(0, JetGetLogTruncationEvent(&inst, &first, &last));
+	EXPECT_EQ(0, inst);
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_EQ(NLOGS + 1, st.log_count);
+	ASSERT_JET(0, JetOSSnapshotEnd(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, aborted_snapshot_records_no_backup)
+{
+	JET_INSTANCE_STATE st;
+
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	ASSERT_JET(0, JetOSSnapshotAbort(self->snap, 0));
+	self->snap = 0;
+	ASSERT_JET(0, JetGetInstanceStateInstance(self->inst, &st));
+	EXPECT_FALSE(st.flags & JET_INSTANCE_STATE_FULL_BACKUP_DONE);
+}
+
+/* ---- the sequence rules (ESE's) ---- */
+
+TEST_F(snap, thaw_before_freeze_is_invalid_sequence)
+{
+	prepare(_metadata, self, 0);
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotThaw(self->snap, 0));
+}
+
+TEST_F(snap, second_freeze_is_invalid_sequence)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	unsigned long n = 0;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotFreezeA(self->snap, &n, &info, 0));
+}
+
+TEST_F(snap, prepare_instance_after_freeze_is_invalid_sequence)
+{
+	JET_INSTANCE other;
+
+	ASSERT_JET(0, JetCreateInstance(&other, NULL));
+	ASSERT_JET(0, JetInit(&other));
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotPrepareInstance(self->snap, other, 0));
+	JetTerm(other);
+}
+
+TEST_F(snap, truncate_while_frozen_is_invalid_sequence)
+{
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotTruncateLog(self->snap, 0));
+}
+
+TEST_F(snap, truncate_of_a_copy_snapshot_is_invalid_sequence)
+{
+	prepare(_metadata, self,
+		JET_bitCopySnapshot | JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotTruncateLog(self->snap, 0));
+}
+
+TEST_F(snap, normal_end_while_frozen_is_invalid_sequence)
+{
+	struct locker l;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotEnd(self->snap, 0));
+	/* and it is still frozen */
+	locker_start(_metadata, &l, self);
+	EXPECT_FALSE(locker_returns_within(&l, HELD_MS));
+	EXPECT_JET(0, JetOSSnapshotEnd(self->snap, JET_bitAbortSnapshot));
+	locker_finish(_metadata, &l);
+	self->snap = 0;
+}
+
+TEST_F(snap, normal_end_before_freeze_ends_it)
+{
+	prepare(_metadata, self, 0);
+	EXPECT_JET(0, JetOSSnapshotEnd(self->snap, 0));
+	expect_ended(_metadata, self);
+}
+
+TEST_F(snap, truncate_of_an_instance_not_in_the_session_is_invalid)
+{
+	JET_INSTANCE other;
+
+	ASSERT_JET(0, JetCreateInstance(&other, NULL));
+	ASSERT_JET(0, JetInit(&other));
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetOSSnapshotTruncateLogInstance(self->snap, other, 0));
+	JetTerm(other);
+}
+
+TEST_F(snap, unknown_grbits_are_refused)
+{
+	JET_OSSNAPID s = 0;
+
+	EXPECT_JET(JET_errInvalidGrbit, JetOSSnapshotPrepare(&s, 0x10));
+	EXPECT_EQ(0, s);
+	prepare(_metadata, self, 0);
+	EXPECT_JET(JET_errInvalidGrbit, JetOSSnapshotThaw(self->snap, 1));
+	EXPECT_JET(JET_errInvalidGrbit, JetOSSnapshotEnd(self->snap, 2));
+	EXPECT_JET(JET_errInvalidGrbit,
+		   JetOSSnapshotTruncateLog(self->snap, 2));
+}
+
+TEST_F(snap, kernel_refuses_unknown_prepare_bits)
+{
+	struct jet_snapshot_prepare p = { .grbit = 0x10 };
+	int fd = jt_raw_open();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, jt_ioctl(fd, JET_IOC_SNAPSHOT_PREPARE, &p));
+	p.grbit = 0;
+	p.snapshot = 5;		/* an output: must be zero on input */
+	EXPECT_EQ(-EINVAL, jt_ioctl(fd, JET_IOC_SNAPSHOT_PREPARE, &p));
+	close(fd);
+}
+
+TEST_F(snap, calls_on_an_ended_session_get_invalid_snap_id)
+{
+	JET_INSTANCE_INFO_A *info;
+	unsigned long n;
+	JET_OSSNAPID s;
+
+	prepare(_metadata, self, 0);
+	s = self->snap;
+	ASSERT_JET(0, JetOSSnapshotEnd(s, 0));
+	self->snap = 0;
+	EXPECT_JET(JET_errOSSnapshotInvalidSnapId, JetOSSnapshotThaw(s, 0));
+	EXPECT_JET(JET_errOSSnapshotInvalidSnapId,
+		   JetOSSnapshotFreezeA(s, &n, &info, 0));
+	EXPECT_JET(JET_errOSSnapshotInvalidSnapId, JetOSSnapshotEnd(s, 0));
+	EXPECT_JET(JET_errOSSnapshotInvalidSnapId,
+		   JetOSSnapshotPrepareInstance(s, self->inst, 0));
+}
+
+TEST_HARNESS_MAIN
