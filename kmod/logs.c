@@ -335,6 +335,23 @@ static int jet_roll_ask(struct jet_backup *b)
 	return 0;
 }
 
+/*
+ * A roll this call asked, whose answer could not reach the caller (-EFAULT):
+ * back to before the ask, so the failed call changed nothing, unless the
+ * backup moved on meanwhile (the owner rolled, a stop, an end).
+ */
+static void jet_roll_undo(struct jet_backup *b)
+{
+	struct jet_instance *inst = b->inst;
+
+	if (mutex_lock_killable(&inst->mutex))
+		return;		/* dying: its context's close ends b */
+	if (!b->ended && !b->err && b->roll_asked && !b->log_info_done &&
+	    inst->log_generation <= b->roll_above)
+		jet_roll_reset(b);
+	mutex_unlock(&inst->mutex);
+}
+
 static bool jet_roll_wait_over(struct jet_backup *b, u64 above)
 {
 	return READ_ONCE(b->err) ||
@@ -465,7 +482,7 @@ static long jet_log_list(struct jet_ctx *ctx, struct jet_log_list *arg,
 	bool truncate = arg->flags & JET_LOGS_TRUNCATE_SET;
 	bool probe = !legacy && !arg->buf && !arg->buf_size;
 	struct jet_names nm = { .buf = NULL };
-	struct jet_backup *b;
+	struct jet_backup *b, *asked = NULL;
 	long ret;
 
 	ret = jet_backup_get(ctx, arg->instance, &b);
@@ -475,7 +492,14 @@ static long jet_log_list(struct jet_ctx *ctx, struct jet_log_list *arg,
 	if (!ret && atomic_read(&b->open_files))
 		ret = -EPROTO;
 	if (!ret && !b->log_info_done) {
+		bool was_asked = b->roll_asked;
+
 		ret = jet_roll(b, arg->flags & JET_LOGS_NO_WAIT, arg);
+		/* a pending roll this call asked: undone if we cannot say so */
+		if (ret == 1 && !was_asked) {
+			kref_get(&b->ref);
+			asked = b;
+		}
 		if (!ret && !b->log_info_done) {
 			ret = jet_copy_set_fix(b);
 			/*
@@ -530,6 +554,11 @@ unlock:
 		ret = -EFAULT;
 	}
 out:
+	if (asked) {
+		if (ret == -EFAULT)
+			jet_roll_undo(asked);
+		jet_backup_put(asked);
+	}
 	kvfree(nm.buf);
 	return ret;
 }
