@@ -436,6 +436,11 @@ long jet_ioc_get_log_info(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_get_truncate_log_info(struct jet_ctx *ctx, void *karg,
 				   void __user *uarg);
 long jet_ioc_log_list(struct jet_ctx *ctx, void *karg, void __user *uarg);
+/*
+ * logs.c, under inst->mutex: the logs below limit leave the instance and its
+ * owner is told which it may delete (nothing changes if it cannot be)
+ */
+int jet_logs_truncate(struct jet_instance *inst, u64 limit);
 long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg);
 /* snapshot.c */
 long jet_ioc_snapshot_prepare(struct jet_ctx *ctx, void *karg,

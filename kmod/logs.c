@@ -608,13 +608,43 @@ static bool jet_copy_set_delivered(struct jet_backup *b)
 	return all;
 }
 
+int jet_logs_truncate(struct jet_instance *inst, u64 limit)
+{
+	struct jet_regfile *rf, *tmp;
+	u64 first = 0, last = 0;
+	int ret;
+
+	lockdep_assert_held(&inst->mutex);
+	list_for_each_entry(rf, &inst->logs, node) {
+		if (rf->generation >= limit)
+			break;
+		if (!first)
+			first = rf->generation;
+		last = rf->generation;
+	}
+	if (!first || inst->terminating)
+		return 0;	/* nothing to truncate */
+	/* the event first: if it cannot be queued, nothing changes */
+	if (inst->owner) {
+		ret = jet_event_queue(inst->owner, inst->id, first, last);
+		if (ret)
+			return ret;
+	}
+	list_for_each_entry_safe(rf, tmp, &inst->logs, node) {
+		if (rf->generation >= limit)
+			break;
+		list_del(&rf->node);
+		inst->nlogs--;
+		jet_regfile_put(rf);
+	}
+	return 0;
+}
+
 long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 {
 	struct jet_instance_op *op = karg;
-	struct jet_regfile *rf, *tmp;
 	struct jet_instance *inst;
 	struct jet_backup *b;
-	u64 limit, first = 0, last = 0;
 	long ret;
 
 	if (op->grbit)
@@ -632,30 +662,7 @@ long jet_ioc_truncate_log(struct jet_ctx *ctx, void *karg, void __user *uarg)
 	if (ret)
 		goto unlock;
 
-	limit = jet_truncate_limit(b);
-	list_for_each_entry(rf, &inst->logs, node) {
-		if (rf->generation >= limit)
-			break;
-		if (!first)
-			first = rf->generation;
-		last = rf->generation;
-	}
-	if (!first)
-		goto unlock;	/* nothing to truncate */
-
-	/* the event first: if it cannot be queued, nothing changes */
-	if (inst->owner) {
-		ret = jet_event_queue(inst->owner, inst->id, first, last);
-		if (ret)
-			goto unlock;
-	}
-	list_for_each_entry_safe(rf, tmp, &inst->logs, node) {
-		if (rf->generation >= limit)
-			break;
-		list_del(&rf->node);
-		inst->nlogs--;
-		jet_regfile_put(rf);
-	}
+	ret = jet_logs_truncate(inst, jet_truncate_limit(b));
 unlock:
 	jet_backup_unget(b);
 	return ret;

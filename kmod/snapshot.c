@@ -554,41 +554,6 @@ out:
 	return ret;
 }
 
-/*
- * under inst->mutex: the logs below the checkpoint of the freeze leave the
- * instance and its owner is told (as JetTruncateLogInstance does)
- */
-static int jet_snap_truncate_inst(struct jet_instance *inst, u64 limit)
-{
-	struct jet_regfile *rf, *tmp;
-	u64 first = 0, last = 0;
-	int ret;
-
-	list_for_each_entry(rf, &inst->logs, node) {
-		if (rf->generation >= limit)
-			break;
-		if (!first)
-			first = rf->generation;
-		last = rf->generation;
-	}
-	if (!first || inst->terminating)
-		return 0;
-	/* the event first: if it cannot be queued, nothing changes */
-	if (inst->owner) {
-		ret = jet_event_queue(inst->owner, inst->id, first, last);
-		if (ret)
-			return ret;
-	}
-	list_for_each_entry_safe(rf, tmp, &inst->logs, node) {
-		if (rf->generation >= limit)
-			break;
-		list_del(&rf->node);
-		inst->nlogs--;
-		jet_regfile_put(rf);
-	}
-	return 0;
-}
-
 long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
 				   void __user *uarg)
 {
@@ -626,7 +591,7 @@ long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
 		if (!(op->grbit & JET_SNAP_ALL_DATABASES) || !m->checkpoint)
 			continue;
 		mutex_lock(&m->inst->mutex);
-		ret = jet_snap_truncate_inst(m->inst, m->checkpoint);
+		ret = jet_logs_truncate(m->inst, m->checkpoint);
 		mutex_unlock(&m->inst->mutex);
 		if (!ret)
 			m->checkpoint = 0;
