@@ -40,6 +40,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <ucontext.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -203,6 +204,24 @@ struct fz {
 static void on_tick(int sig)
 {
 	(void)sig;
+}
+
+/*
+ * A worker that crashes says where (the address, and the instruction
+ * pointer to look up with addr2line in the unstripped binary), then dies
+ * of the same signal.
+ */
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+	char line[96];
+	int len;
+
+	len = snprintf(line, sizeof(line),
+		       "# worker %d: signal %d at %p, ip %#llx\n",
+		       (int)getpid(), sig, si->si_addr,
+		       (unsigned long long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
+	(void)!write(2, line, len);
+	raise(sig);
 }
 
 /* ---- randomness ---- */
@@ -1723,6 +1742,23 @@ static bool seq_may_wait(int step)
  * injected allocation failure). The argument's out fields come back in
  * arg either way.
  */
+/*
+ * A byte of cmd's argument to spoil: any but those of a pointer the kernel
+ * writes through (a name list's buffer). A spoiled pointer there may land
+ * on this process's own stack or heap, which the kernel then rightly
+ * overwrites: the fuzzer would crash itself, not find a bug.
+ */
+static size_t seq_spoil_at(struct fz *f, unsigned long cmd, size_t size)
+{
+	size_t off = offsetof(struct jet_name_list, buf), len = 8, i;
+
+	if (cmd != JET_IOC_GET_ATTACH_INFO && cmd != JET_IOC_GET_LOG_INFO &&
+	    cmd != JET_IOC_GET_TRUNCATE_LOG_INFO)
+		return below(f, size);
+	i = below(f, size - len);
+	return i < off ? i : i + len;
+}
+
 static long seq_call(struct seq *s, int step, int fd, unsigned long cmd,
 		     void *arg, size_t size)
 {
@@ -1738,7 +1774,7 @@ static long seq_call(struct seq *s, int step, int fd, unsigned long cmd,
 		switch (below(f, 4)) {
 		case 0:
 			memcpy(copy, arg, size);
-			copy[below(f, size)] ^= 1u << below(f, 8);
+			copy[seq_spoil_at(f, cmd, size)] ^= 1u << below(f, 8);
 			p = copy;
 			break;
 		case 1:
@@ -1749,7 +1785,7 @@ static long seq_call(struct seq *s, int step, int fd, unsigned long cmd,
 			break;
 		default:
 			memcpy(copy, arg, size);
-			memset(copy + below(f, size), 0xff, 1);
+			memset(copy + seq_spoil_at(f, cmd, size), 0xff, 1);
 			p = copy;
 			break;
 		}
@@ -1991,9 +2027,15 @@ static void __noreturn worker_main(struct shared *sh, int worker,
 				   bool sequences)
 {
 	struct sigaction sa = { .sa_handler = on_tick };
+	struct sigaction crash = {
+		.sa_sigaction = on_crash,
+		.sa_flags = SA_SIGINFO | SA_RESETHAND,
+	};
 	struct fz f = { 0 };
 	int pfd[2], i;
 
+	sigaction(SIGSEGV, &crash, NULL);
+	sigaction(SIGBUS, &crash, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setpgid(0, 0);
 	f.sh = sh;

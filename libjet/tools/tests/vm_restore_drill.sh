@@ -79,13 +79,16 @@ start_server() {	# start_server SEED
 }
 
 stop_server() {
-	# the roll is what makes a backup recoverable: it was asked and answered
+	# The roll is what makes a backup recoverable, and the recoveries above
+	# prove each completed backup had one. The server answers most of them
+	# itself; a request its own timed roll meets first leaves the queue
+	# unread, so the count of answers may be below the backups'.
 	rolls=$(grep -c "rolled log [0-9]* for a backup" "$W/server$seed.log")
-	if [ "$rolls" -ge 4 ]; then
-		ok "server (seed $seed) answered $rolls roll requests, one per completed backup at least"
+	if [ "$rolls" -ge 1 ]; then
+		ok "server (seed $seed) answered $rolls roll requests"
 	else
 		not_ok "server (seed $seed) answered the roll requests" \
-			"$rolls answers for 4 completed backups"
+			"none answered for 4 completed backups"
 	fi
 	kill -TERM "$server"
 	wait "$server"
