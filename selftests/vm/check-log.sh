@@ -10,7 +10,8 @@
 # Mode debug is check on the debug kernel: its kmemleak scan must also have
 # run (init.sh), and any leak it reports fails the run. On the KCSAN kernel
 # (DEBUG_FLAVOUR=kcsan) KCSAN must have passed its boot selftest, and every KCSAN
-# report fails the run; each is listed with the two accesses it names.
+# report whose stacks run through jet.ko fails the run; each report is
+# listed, and one in the kernel's own code alone is named as not jet's.
 #
 # usage: check-log.sh check|bench|debug OUTDIR VM_STATUS PROGRAM...
 # exit:  0 when nothing failed.
@@ -192,6 +193,39 @@ if [[ $mode == debug && ${DEBUG_FLAVOUR:-} == kcsan ]]; then
 		grep 'BUG: KCSAN:' "$console" | sed 's/^\[[ 0-9.]*\] //' |
 			sort | uniq -c | sed 's/^/    /'
 	fi
+	# A report none of whose stacks runs through jet.ko is a race of the
+	# kernel's own (on 6.1, the scheduler's racy reads of its idle-CPU
+	# masks, reported "at unknown origin"): listed above, kept in the log,
+	# but it does not fail jet's run. Any report naming [jet] does.
+	scan=$outdir/vm-console.jet.log
+	awk '
+	/========================================/ {
+		if (inblock) {
+			block = block $0 "\n"
+			if (!kcsan || block ~ /\[jet\]/)
+				printf "%s", block
+			else
+				print "KCSAN report outside jet.ko: " title
+			inblock = 0
+			next
+		}
+		inblock = 1; block = $0 "\n"; kcsan = 0; title = ""
+		next
+	}
+	inblock {
+		block = block $0 "\n"
+		if ($0 ~ /BUG: KCSAN:/) {
+			kcsan = 1
+			title = $0
+			sub(/^.*BUG: KCSAN: /, "", title)
+		}
+		next
+	}
+	{ print }
+	END { if (inblock) printf "%s", block }' "$console" >"$scan"
+	nj=$(grep -c 'KCSAN report outside jet.ko' "$scan")
+	((nj)) && echo "  KCSAN: $nj of them run through no jet.ko code (not jet's)"
+	console=$scan
 fi
 
 nprob=$(grep -cE "$problems" "$console")
