@@ -247,7 +247,10 @@ disk_modules() {	# the drivers the kernel booted needs loaded
 	for m in virtio_pci virtio_blk; do
 		if grep -qE "/$m\.ko(\.xz|\.zst)?:" "$d/modules.dep" 2>/dev/null; then
 			echo "$m"
-		elif ! grep -qE "/$m\.ko$" "$d/modules.builtin" 2>/dev/null; then
+		# built in: the installed kernel's list, or a debug kernel's
+		# build tree (KDIR) where it was never installed
+		elif ! grep -qsE "/$m\.ko$" "$d/modules.builtin" \
+			"$KDIR/modules.builtin"; then
 			return 1
 		fi
 	done
