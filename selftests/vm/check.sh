@@ -237,14 +237,17 @@ for name in $(select_programs); do
 		failed=$((failed + 1))
 	fi
 done
-# The virtio disk, an ext4 image under $out (selftests/vm/mkdisk.sh): a
-# small one for the page-cache tests; for bench, the files the disk
+# The virtio disks, images under $out (selftests/vm/mkdisk.sh). jet-disk,
+# ext4: a small one for the page-cache tests; for bench, the files the disk
 # benchmarks read (selftests/jet_disk.h), the biggest twice the guest's
-# memory. Without the virtio driver in the booted kernel the tests and
-# benchmarks that need it skip.
-disk_modules() {	# the drivers the kernel booted needs loaded
+# memory. jet-reflink, XFS (REFLINK_FS=btrfs for btrfs): a file system with
+# reflink for `jetctl snapshot` (the snapshot drill; for bench, the 1 GiB
+# database of snapshot_bench and room for its streaming backup). Without
+# the virtio driver, or the file system, in the booted kernel (the debug
+# kernels have no XFS) the tests and benchmarks that need them skip.
+kmods() {	# kmods NAME...: those the booted kernel needs loaded
 	local m d=/lib/modules/$release
-	for m in virtio_pci virtio_blk; do
+	for m; do
 		if grep -qE "/$m\.ko(\.xz|\.zst)?:" "$d/modules.dep" 2>/dev/null; then
 			echo "$m"
 		# built in: the installed kernel's list, or a debug kernel's
@@ -255,19 +258,27 @@ disk_modules() {	# the drivers the kernel booted needs loaded
 		fi
 	done
 }
+reflink_fs=${REFLINK_FS:-xfs}
 if [[ $mode == bench ]]; then
 	export VM_MEM=${VM_MEM:-768}
 	disk=$out/bench/disk.img
 	disk_files=(big.db=$((2 * VM_MEM)) hot.db=64)
 	# and room for jetctl_bench's database and its two copies
 	disk_mib=$((2 * VM_MEM + 64 + 3 * 128 + 512))
+	rdisk=$out/bench/reflink.img
+	rdisk_files=(snap.edb=1024)
+	# the database, its backup, logs, and XFS's own 64 MiB log
+	rdisk_mib=$((2 * 1024 + 512))
 else
 	disk=$out/vm-disk.img
 	disk_files=()
 	disk_mib=64
+	rdisk=$out/vm-reflink.img
+	rdisk_files=()
+	rdisk_mib=320	# mkfs.xfs makes nothing smaller than 300 MiB
 fi
 unset VM_DISK
-if ! mods=$(disk_modules); then
+if ! mods=$(kmods virtio_pci virtio_blk); then
 	echo "  no virtio disk: no virtio_blk for $release"
 elif ! mkdir -p "${disk%/*}" ||
 	! "$vm/mkdisk.sh" "$disk" "$disk_mib" "${disk_files[@]}"; then
@@ -279,6 +290,16 @@ else
 	dd if=/dev/zero of="$disk.odirect" bs=4096 count=1 oflag=direct \
 		2>/dev/null || export VM_DISK_CACHE=writeback
 	rm -f "$disk.odirect"
+	if ! fsmods=$(kmods "$reflink_fs"); then
+		echo "  no reflink disk: no $reflink_fs for $release"
+	elif ! "$vm/mkdisk.sh" -t "$reflink_fs" -L jet-reflink "$rdisk" \
+		"$rdisk_mib" "${rdisk_files[@]}"; then
+		echo "  making the reflink disk failed"
+		failed=$((failed + 1))
+	else
+		VM_DISK+=" $rdisk,jet-reflink"
+		EXTRA_MODULES+=${fsmods:+ $fsmods}
+	fi
 fi
 if ! MODDIR=/lib/modules/$release \
 	"$vm/mkinitramfs.sh" "$out/initramfs.cpio" "$mode" "$ko" \
