@@ -91,6 +91,7 @@ select_programs() {
 		name=${name%.c}
 		[[ -e selftests/$name.c || $name == jetctl_test ||
 			$name == restore_drill_test || $name == jetctl_bench ||
+			$name == snapshot_drill_test ||
 			$name == outside_fuzz_test ]] || name=$name$suffix
 		echo "$name"
 	done
@@ -136,13 +137,19 @@ build() {
 [[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko
 # jetctl_test: the tools' own checks (libjet/tools/tests/vm_tools.sh) run in
 # the VM with static jetctl and jetdemo-server beside them;
-# restore_drill_test (vm_restore_drill.sh) uses the same two.
+# restore_drill_test (vm_restore_drill.sh) uses the same two;
+# snapshot_drill_test (vm_snapshot_drill.sh) hold_at_ficlone too.
 tools() {
 	"$make" --no-print-directory -C libjet/tools STATIC=1 >/dev/null &&
 		install -m 0755 libjet/tools/tests/vm_tools.sh \
 			build/selftests/jetctl_test &&
 		install -m 0755 libjet/tools/tests/vm_restore_drill.sh \
 			build/selftests/restore_drill_test &&
+		install -m 0755 libjet/tools/tests/vm_snapshot_drill.sh \
+			build/selftests/snapshot_drill_test &&
+		"${CC:-cc}" -static -O2 -Wall -Wextra -Werror -I. \
+			-o build/selftests/hold_at_ficlone \
+			libjet/tools/tests/hold_at_ficlone.c &&
 		install -m 0755 libjet/tools/static/jetctl \
 			libjet/tools/static/jetdemo-server build/selftests/
 }
@@ -222,21 +229,25 @@ restic_files() {
 }
 
 echo "== VM ($kernel, $ko, JET_SEED=$JET_SEED)"
-progs=() names=()
+progs=() names=() tool_files=0 extra_files=
 for name in $(select_programs); do
 	if [[ -x build/selftests/$name ]]; then
 		progs+=("build/selftests/$name")
 		names+=("$name")
-		[[ $name == jetctl_test ]] &&
-			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server $(restic_files)"
-		[[ ($name == restore_drill_test || $name == jetctl_bench) &&
-			-z ${EXTRA_FILES:-} ]] &&
-			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
+		case $name in
+		jetctl_test | restore_drill_test | snapshot_drill_test | \
+			jetctl_bench | snapshot_bench)
+			tool_files=1 ;;
+		esac
+		[[ $name == jetctl_test ]] && extra_files+=" $(restic_files)"
+		[[ $name == snapshot_drill_test ]] &&
+			extra_files+=" build/selftests/hold_at_ficlone"
 	else
 		printf '  %-28s no such test program\n' "$name"
 		failed=$((failed + 1))
 	fi
 done
+((tool_files)) && export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server$extra_files"
 # The virtio disks, images under $out (selftests/vm/mkdisk.sh). jet-disk,
 # ext4: a small one for the page-cache tests; for bench, the files the disk
 # benchmarks read (selftests/jet_disk.h), the biggest twice the guest's
