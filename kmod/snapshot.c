@@ -682,6 +682,115 @@ out_free:
 	return ret;
 }
 
+/*
+ * Under inst->mutex: the logs a snapshot of m's instance needs (a full
+ * backup's copy set at the freeze), their names into nm (sized only when
+ * nm->buf is NULL); 0, or -ENOMEDIUM for a generation missing.
+ */
+static int jet_snap_log_names(struct jet_snap_member *m,
+			      struct jet_names *nm,
+			      struct jet_snapshot_logs *out)
+{
+	struct jet_instance *inst = m->inst;
+	struct jet_regfile *rf;
+	u64 first, want;
+
+	lockdep_assert_held(&inst->mutex);
+	if (list_empty(&inst->logs) || !m->newest_log)
+		return -ENOMEDIUM;
+	first = m->checkpoint ?: list_first_entry(&inst->logs,
+						  struct jet_regfile,
+						  node)->generation;
+	if (first > m->newest_log)
+		return -ENOMEDIUM;
+	nm->size = 0;
+	want = first;
+	list_for_each_entry(rf, &inst->logs, node) {
+		if (rf->generation < first)
+			continue;
+		if (rf->generation > m->newest_log)
+			break;
+		/* truncated meanwhile (a streaming backup's TruncateLog) */
+		if (rf->generation != want)
+			return -ENOMEDIUM;
+		jet_names_add(nm, rf->path);
+		want++;
+	}
+	if (want != m->newest_log + 1)
+		return -ENOMEDIUM;
+	jet_names_end(nm);
+	out->gen_low = first;
+	out->gen_high = m->newest_log;
+	return 0;
+}
+
+/*
+ * jet's own, for a snapshot tool that copies files itself (ESE's writer
+ * names its log directory instead): the paths, gathered into a kernel
+ * buffer under the locks and written to the caller after them, so that
+ * a fault on the caller's memory holds back neither the owner's calls nor
+ * the session's timeout thaw.
+ */
+long jet_ioc_snapshot_get_logs(struct jet_ctx *ctx, void *karg,
+			       void __user *uarg)
+{
+	struct jet_snapshot_logs *arg = karg;
+	bool probe = !arg->buf && !arg->buf_size;
+	struct jet_names nm = { .buf = NULL };
+	struct jet_snap_member *m = NULL;
+	struct jet_instance *inst;
+	struct jet_snapshot *s;
+	unsigned int i;
+	long ret;
+
+	ret = jet_snap_lock(ctx, arg->snapshot, &s);
+	if (ret)
+		return ret;
+	if (s->state != JET_SNAP_STATE_FROZEN) {
+		ret = -EBADE;
+		goto out;
+	}
+	ret = jet_instance_lock(ctx, arg->instance, &inst);
+	if (ret)
+		goto out;
+	for (i = 0; i < s->count && !m; i++)
+		if (s->members[i].inst == inst)
+			m = &s->members[i];
+	if (!m)
+		ret = -EINVAL;		/* not an instance of the session */
+	else
+		ret = jet_snap_log_names(m, &nm, arg);
+	if (!ret && nm.size > U32_MAX)
+		ret = -EOVERFLOW;
+	if (!ret && !probe && nm.size > arg->buf_size)
+		ret = -ENOBUFS;
+	if (!ret && !probe) {
+		nm.buf = kvmalloc(nm.size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (nm.buf)
+			ret = jet_snap_log_names(m, &nm, arg);
+		else
+			ret = -ENOMEM;
+	}
+	jet_instance_unlock(inst);
+out:
+	jet_snap_unlock(s);
+	if (ret && ret != -ENOBUFS)
+		goto free;
+
+	/* no lock held: the names, then the struct */
+	arg->size = nm.size;
+	if (!ret && !probe && copy_to_user(u64_to_user_ptr(arg->buf), nm.buf,
+					   nm.size)) {
+		ret = -EFAULT;
+		goto free;
+	}
+	if (copy_to_user(uarg, arg, sizeof(*arg)))
+		ret = -EFAULT;
+free:
+	kvfree(nm.buf);
+	return ret;
+}
+
 int jet_snapshot_wait_thawed(struct jet_instance *inst)
 {
 	int ret;

@@ -206,3 +206,57 @@ JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
 		return JET_errInvalidGrbit;
 	return jet_snap_op(JET_IOC_SNAPSHOT_END, snapId, 0, grbit, 0);
 }
+
+/*
+ * jet's own: ESE has no such call, since its snapshot writer reports the
+ * log directory and the OS snapshot takes the whole volume. A tool that
+ * copies (reflinks) files one by one must know which logs the snapshot
+ * needs: the copy set of a full backup at the freeze.
+ */
+static JET_ERR jet_snap_logs(JET_OSSNAPID snapId, JET_INSTANCE instance,
+			     void *pv, unsigned long cbMax,
+			     unsigned long *pcbActual, JET_LOGINFO_A *pLogInfo)
+{
+	struct jet_snapshot_logs sl = {
+		.snapshot = snapId,
+		.instance = instance,
+		.buf = libjet_uptr(pv),
+		/* more than __u32 can say is never needed */
+		.buf_size = cbMax > UINT32_MAX ? UINT32_MAX : (__u32)cbMax,
+	};
+	JET_ERR err;
+
+	if (!pv && cbMax)
+		return JET_errInvalidParameter;
+	if (pLogInfo && pLogInfo->cbSize != sizeof(*pLogInfo))
+		return JET_errInvalidParameter;
+	if (!snapId)
+		return JET_errOSSnapshotInvalidSnapId;
+	err = libjet_ioctl(JET_IOC_SNAPSHOT_GET_LOGS, &sl);
+	if (pcbActual && (!err || err == JET_errBufferTooSmall))
+		*pcbActual = sl.size;
+	if (!err && pLogInfo) {
+		pLogInfo->ulGenLow = (unsigned long)sl.gen_low;
+		pLogInfo->ulGenHigh = (unsigned long)sl.gen_high;
+		pLogInfo->szBaseName[0] = '\0';
+	}
+	return err;
+}
+
+JET_ERR JetOSSnapshotGetLogInfoInstanceA(const JET_OSSNAPID snapId,
+					 JET_INSTANCE instance, void *pv,
+					 unsigned long cbMax,
+					 unsigned long *pcbActual)
+{
+	return jet_snap_logs(snapId, instance, pv, cbMax, pcbActual, NULL);
+}
+
+JET_ERR JetOSSnapshotGetLogInfoInstance2A(const JET_OSSNAPID snapId,
+					  JET_INSTANCE instance, void *pv,
+					  unsigned long cbMax,
+					  unsigned long *pcbActual,
+					  JET_LOGINFO_A *pLogInfo)
+{
+	return jet_snap_logs(snapId, instance, pv, cbMax, pcbActual,
+			     pLogInfo);
+}

@@ -625,6 +625,224 @@ TEST_F(snap, aborted_snapshot_records_no_backup)
 	EXPECT_FALSE(st.flags & JET_INSTANCE_STATE_FULL_BACKUP_DONE);
 }
 
+/* ---- the logs of a frozen session (jet's own call) ---- */
+
+/* the list of NUL-terminated names as one "a|b|c" string, for comparing */
+static void names_join(const char *list, char *out, size_t size)
+{
+	const char *p;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (p = list; *p; p += strlen(p) + 1)
+		n += snprintf(out + n, n < size ? size - n : 0, "%s%s",
+			      n ? "|" : "", p);
+}
+
+/* the snapshot's log list of the fixture's instance, as "a|b|c" */
+static JET_ERR snap_logs(FIXTURE_DATA(snap) *self, char *joined, size_t size,
+			 JET_LOGINFO_A *info)
+{
+	char buf[4096];
+	unsigned long cb = 0;
+	JET_ERR err;
+
+	memset(buf, 0xff, sizeof(buf));
+	err = JetOSSnapshotGetLogInfoInstance2A(self->snap, self->inst, buf,
+						sizeof(buf), &cb, info);
+	if (!err)
+		names_join(buf, joined, size);
+	return err;
+}
+
+TEST_F(snap, snapshot_logs_are_a_full_backups_copy_set_at_the_freeze)
+{
+	char want[2048], got[1024], bk[2048], list[4096];
+	JET_LOGINFO_A li = { .cbSize = sizeof(li) };
+	JET_LOGINFO_A bli = { .cbSize = sizeof(li) };
+	unsigned long cb;
+
+	ASSERT_JET(0, JetSetCheckpointInstance(self->inst, 2));
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	ASSERT_JET(0, snap_logs(self, got, sizeof(got), &li));
+	/* from the checkpoint, with the generation the freeze rolled */
+	snprintf(want, sizeof(want), "%s|%s|%s/r%d.log", self->logs[1],
+		 self->logs[2], self->dir, NLOGS + 1);
+	EXPECT_STREQ(want, got);
+	EXPECT_EQ(2, li.ulGenLow);
+	EXPECT_EQ(NLOGS + 1, li.ulGenHigh);
+	EXPECT_STREQ("", li.szBaseName);
+
+	/*
+	 * A full backup taken now copies the same logs, and one more: the
+	 * generation its own GetLogInfo rolls.
+	 */
+	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
+	ASSERT_JET(0, JetGetLogInfoInstance2(self->inst, list, sizeof(list),
+					     &cb, &bli));
+	names_join(list, bk, sizeof(bk));
+	EXPECT_EQ(li.ulGenLow, bli.ulGenLow);
+	EXPECT_EQ(li.ulGenHigh + 1, bli.ulGenHigh);
+	snprintf(want, sizeof(want), "%s|%s/r%lu.log", got, self->dir,
+		 li.ulGenHigh + 1);
+	EXPECT_STREQ(want, bk);
+	EXPECT_JET(0, JetEndExternalBackupInstance2(self->inst,
+						    JET_bitBackupEndAbort));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, snapshot_logs_start_at_the_oldest_log_without_a_checkpoint)
+{
+	JET_LOGINFO_A li = { .cbSize = sizeof(li) };
+	char want[1024], got[1024];
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	ASSERT_JET(0, snap_logs(self, got, sizeof(got), &li));
+	snprintf(want, sizeof(want), "%s|%s|%s|%s/r%d.log", self->logs[0],
+		 self->logs[1], self->logs[2], self->dir, NLOGS + 1);
+	EXPECT_STREQ(want, got);
+	EXPECT_EQ(1, li.ulGenLow);
+	EXPECT_EQ(NLOGS + 1, li.ulGenHigh);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, snapshot_logs_size_probe_gives_the_size_a_list_needs)
+{
+	unsigned long need = 0, cb = 0;
+	char buf[4096];
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						       NULL, 0, &need));
+	ASSERT_JET(0, JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						       buf, sizeof(buf), &cb));
+	EXPECT_EQ(cb, need);
+	/* the names, each with its NUL, and the list's own NUL */
+	EXPECT_EQ(strlen(self->logs[0]) + 1 + strlen(self->logs[1]) + 1 +
+		  strlen(self->logs[2]) + 1 + strlen(self->dir) +
+		  strlen("/r4.log") + 1 + 1, need);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, snapshot_logs_into_a_small_buffer_is_buffer_too_small)
+{
+	unsigned long need = 0, cb = 0;
+	char buf[4096];
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						       NULL, 0, &need));
+	ASSERT_LT(1, need);
+	memset(buf, 'x', sizeof(buf));
+	EXPECT_JET(JET_errBufferTooSmall,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						    buf, need - 1, &cb));
+	EXPECT_EQ(need, cb);
+	/* nothing was written */
+	EXPECT_EQ('x', buf[0]);
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, snapshot_logs_before_the_freeze_is_invalid_sequence)
+{
+	unsigned long cb;
+	char buf[4096];
+
+	prepare(_metadata, self, 0);
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						    buf, sizeof(buf), &cb));
+}
+
+TEST_F(snap, snapshot_logs_after_the_thaw_is_invalid_sequence)
+{
+	unsigned long cb;
+	char buf[4096];
+
+	prepare(_metadata, self, JET_bitContinueAfterThaw);
+	freeze(_metadata, self);
+	ASSERT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	EXPECT_JET(JET_errOSSnapshotInvalidSequence,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						    buf, sizeof(buf), &cb));
+}
+
+TEST_F(snap, snapshot_logs_of_an_ended_session_is_invalid_snap_id)
+{
+	JET_OSSNAPID s;
+	unsigned long cb;
+	char buf[4096];
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	s = self->snap;
+	ASSERT_JET(0, JetOSSnapshotThaw(s, 0));
+	self->snap = 0;
+	EXPECT_JET(JET_errOSSnapshotInvalidSnapId,
+		   JetOSSnapshotGetLogInfoInstanceA(s, self->inst, buf,
+						    sizeof(buf), &cb));
+}
+
+TEST_F(snap, snapshot_logs_of_an_instance_not_in_the_session_is_invalid)
+{
+	JET_INSTANCE other;
+	unsigned long cb;
+	char buf[4096];
+
+	ASSERT_JET(0, JetCreateInstance(&other, NULL));
+	ASSERT_JET(0, JetInit(&other));
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, other, buf,
+						    sizeof(buf), &cb));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+	JetTerm(other);
+}
+
+TEST_F(snap, kernel_refuses_snapshot_logs_with_reserved_fields_set)
+{
+	struct jet_snapshot_logs sl;
+	int fd = jt_raw_open();
+
+	ASSERT_LE(0, fd);
+	memset(&sl, 0, sizeof(sl));
+	sl.padding = 1;
+	EXPECT_EQ(-EINVAL, jt_ioctl(fd, JET_IOC_SNAPSHOT_GET_LOGS, &sl));
+	memset(&sl, 0, sizeof(sl));
+	sl.flags = 1;		/* no flag is known */
+	EXPECT_EQ(-EINVAL, jt_ioctl(fd, JET_IOC_SNAPSHOT_GET_LOGS, &sl));
+	/* and zero they are accepted: this context has no session 5 */
+	memset(&sl, 0, sizeof(sl));
+	sl.snapshot = 5;
+	EXPECT_EQ(-EBADSLT, jt_ioctl(fd, JET_IOC_SNAPSHOT_GET_LOGS, &sl));
+	close(fd);
+}
+
+TEST_F(snap, kernel_refuses_snapshot_logs_with_output_fields_set)
+{
+	struct jet_snapshot_logs sl;
+	int fd = jt_raw_open();
+
+	ASSERT_LE(0, fd);
+	memset(&sl, 0, sizeof(sl));
+	sl.size = 1;
+	EXPECT_EQ(-EINVAL, jt_ioctl(fd, JET_IOC_SNAPSHOT_GET_LOGS, &sl));
+	memset(&sl, 0, sizeof(sl));
+	sl.gen_high = 1;
+	EXPECT_EQ(-EINVAL, jt_ioctl(fd, JET_IOC_SNAPSHOT_GET_LOGS, &sl));
+	close(fd);
+}
+
 /* ---- the sequence rules (ESE's) ---- */
 
 TEST_F(snap, thaw_before_freeze_is_invalid_sequence)
