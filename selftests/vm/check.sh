@@ -79,7 +79,8 @@ select_programs() {
 			name=${name##*/}
 			echo "${name%.c}"
 		done
-		[[ $mode == check ]] && echo jetctl_test restore_drill_test
+		[[ $mode == check ]] &&
+			echo jetctl_test restore_drill_test snapshot_drill_test
 		[[ $mode == bench ]] && echo jetctl_bench
 		# the debug kernels: the outside fuzzers last, just before the
 		# final rmmod (whatever they leave holding the module fails it)
