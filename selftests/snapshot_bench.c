@@ -12,8 +12,9 @@
  * whole `jetctl backup`, measured in the same run (cold page cache for
  * both, the two taking turns, ROUNDS rounds, medians). Target: writes
  * held at most a tenth of the streaming backup's time. The snapshot's own
- * time (it hashes the clones after the thaw) and the longest wait during
- * the backup are printed too.
+ * time (it hashes the clones after the thaw), what jetctl says it held the
+ * writes (freeze to thaw) and the longest wait during the backup are
+ * printed too.
  *
  * check.sh (make bench) gives the VM the reflink disk (XFS, serial
  * jet-reflink) with the database already on it (snap.edb, made on the host)
@@ -37,6 +38,8 @@
 #define WORK		MNT "/snapshot-bench"
 #define OUT_SNAP	MNT "/snapshot-bench.snap"
 #define OUT_BACKUP	MNT "/snapshot-bench.backup"
+#define SNAP_LOG	"/tmp/snapbench-snapshot.out"
+#define BACKUP_LOG	"/tmp/snapbench-backup.out"
 #define PAGE		8192
 #define LOG_SIZE	(1u << 20)
 #define ROUNDS		3
@@ -154,11 +157,11 @@ static double median_of_all(double *v, int n)
 }
 
 /*
- * Runs jetctl ARGS with its output in LOG; the milliseconds it took, or
- * NAN (and its output shown) when it failed.
+ * Runs "jetctl CMD [OPT] snapbench DIR" with its output in LOG; the
+ * milliseconds it took, or NAN (and its output shown) when it failed.
  */
 static double run_jetctl(const char *jetctl, const char *log,
-			 const char *cmd, const char *dir)
+			 const char *cmd, const char *opt, const char *dir)
 {
 	uint64_t t0 = jt_now_ns();
 	int status = -1, fd;
@@ -171,8 +174,12 @@ static double run_jetctl(const char *jetctl, const char *log,
 		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
-		execl(jetctl, "jetctl", cmd, "-q", "snapbench", dir,
-		      (char *)NULL);
+		if (opt)
+			execl(jetctl, "jetctl", cmd, opt, "snapbench", dir,
+			      (char *)NULL);
+		else
+			execl(jetctl, "jetctl", cmd, "snapbench", dir,
+			      (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -186,6 +193,23 @@ static double run_jetctl(const char *jetctl, const char *log,
 	if (f)
 		fclose(f);
 	return NAN;
+}
+
+/* the freeze-to-thaw time jetctl snapshot says it held the writes, ms */
+static double tool_held(const char *log)
+{
+	char line[1024], *p;
+	double v = NAN;
+	FILE *f = fopen(log, "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = strstr(line, "writes waited ");
+		if (p)
+			v = strtod(p + strlen("writes waited "), NULL) * 1000;
+	}
+	if (f)
+		fclose(f);
+	return v;
 }
 
 static int setup_owner(struct jt_roller *roller)
@@ -223,6 +247,7 @@ static int setup_owner(struct jt_roller *roller)
 int main(int argc, char **argv)
 {
 	double snap[ROUNDS], held[ROUNDS], backup[ROUNDS], bheld[ROUNDS];
+	double tool[ROUNDS];
 	double m_snap, m_held, m_backup;
 	char jetctl[PATH_MAX], here[PATH_MAX];
 	struct jt_roller roller;
@@ -261,7 +286,7 @@ int main(int argc, char **argv)
 	}
 	printf("# %s: %llu MiB; the owner writes 8 KiB pages, one a millisecond\n",
 	       DB, (unsigned long long)(st.st_size >> 20));
-	printf("# round  snapshot ms  writes held ms  backup ms  longest wait in backup ms\n");
+	printf("# round  snapshot ms  writes held ms (jetctl says)  backup ms  longest wait in backup ms\n");
 	for (r = 0; r < ROUNDS; r++) {
 		for (k = 0; k < 2; k++) {
 			jt_rm_tree(OUT_SNAP);
@@ -269,19 +294,20 @@ int main(int argc, char **argv)
 			jt_drop_caches();
 			measure_begin();
 			if ((k + r) % 2 == 0) {
-				snap[r] = run_jetctl(jetctl, "/tmp/snapbench.out",
-						     "snapshot", OUT_SNAP);
+				snap[r] = run_jetctl(jetctl, SNAP_LOG, "snapshot",
+						     NULL, OUT_SNAP);
 				held[r] = measure_end();
 				if (isnan(snap[r]))
 					held[r] = NAN;
+				tool[r] = tool_held(SNAP_LOG);
 			} else {
-				backup[r] = run_jetctl(jetctl, "/tmp/snapbench.out",
-						       "backup", OUT_BACKUP);
+				backup[r] = run_jetctl(jetctl, BACKUP_LOG,
+						       "backup", "-q", OUT_BACKUP);
 				bheld[r] = measure_end();
 			}
 		}
-		printf("  %5d  %11.1f  %14.2f  %9.1f  %25.2f\n", r + 1, snap[r],
-		       held[r], backup[r], bheld[r]);
+		printf("  %5d  %11.1f  %14.2f (%9.1f)  %9.1f  %25.2f\n", r + 1,
+		       snap[r], held[r], tool[r], backup[r], bheld[r]);
 	}
 	__atomic_store_n(&writer_run, 0, __ATOMIC_SEQ_CST);
 	pthread_join(writer, NULL);

@@ -70,6 +70,23 @@ xfs)
 		echo "mkdisk: xfs: no files from a path with blanks ($stage)" >&2
 		exit 1
 	fi
+	# mkfs.xfs 6.1 writes a file of the prototype that spans two
+	# allocation groups over the second one's headers: groups bigger
+	# than the biggest file (with room for the log), and the result
+	# checked with xfs_repair -n.
+	geometry=()
+	if (($#)); then
+		big=0
+		for f in "$@"; do
+			((${f#*=} > big)) && big=${f#*=}
+		done
+		agcount=$((size / (big + 256)))
+		if ((agcount < 2)); then
+			echo "mkdisk: xfs: $size MiB is too small for a $big MiB file (two groups of $((big + 256)) MiB)" >&2
+			exit 1
+		fi
+		geometry=(-d "agcount=$agcount")
+	fi
 	{
 		echo /dev/null
 		echo 0 0
@@ -80,7 +97,13 @@ xfs)
 		echo '$'
 	} >"$stage.proto"
 	trap 'rm -rf "$stage" "$stage.proto"' EXIT
-	"$mkfs" -q -f -L "$label" -m reflink=1 -p "$stage.proto" "$img"
+	"$mkfs" -q -f -L "$label" -m reflink=1 "${geometry[@]}" \
+		-p "$stage.proto" "$img"
+	if (($#)) && ! "${mkfs%/*}/xfs_repair" -n -f "$img" >"$stage/xfs_repair.log" 2>&1; then
+		echo "mkdisk: xfs: the image is damaged (xfs_repair -n):" >&2
+		grep -v '^\.*$' "$stage/xfs_repair.log" | head -n 20 >&2
+		exit 1
+	fi
 	;;
 btrfs)
 	"$mkfs" -q -f -L "$label" --rootdir "$stage" "$img" >/dev/null

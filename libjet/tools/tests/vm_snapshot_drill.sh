@@ -6,11 +6,12 @@
 # jetdemo-server writes without pause (transactions of 3 page writes) on
 # the VM's reflink disk (XFS, serial jet-reflink, made by check.sh), and
 # `jetctl snapshot` takes it:
-#  - SNAPSHOTS times: each snapshot is restored with jetctl restore,
-#    recovered with jetdemo-server --recover and compared with the state
-#    the server committed at the LSN recovery reached (--check-state); that
-#    LSN must be at least the one the server had committed when the
-#    snapshot began;
+#  - SNAPSHOTS times, then once with --copy and once more: each snapshot
+#    is restored with jetctl restore, recovered with jetdemo-server
+#    --recover and compared with the state the server committed at the LSN
+#    recovery reached (--check-state); that LSN must be at least the one
+#    the server had committed when the snapshot began; the snapshots
+#    truncate the server's logs (it deletes some), the --copy one none;
 #  - killed while frozen: jetctl snapshot is held by hold_at_ficlone at its
 #    first clone after the freeze (the server's writes stand still then),
 #    and killed with SIGKILL: the instance thaws, the server's writes go on
@@ -146,6 +147,14 @@ start_server() {
 }
 
 stop_server() {
+	# the snapshots without --copy truncate as ESE's do
+	dn=$(deletions)
+	if [ "$dn" -ge 1 ]; then
+		ok "the server deleted logs $dn times, as the snapshots truncated them"
+	else
+		not_ok "the snapshots truncate the server's logs" \
+			"it deleted none after $snaps snapshots"
+	fi
 	kill -TERM "$server"
 	wait "$server"
 	rc=$?
@@ -193,20 +202,33 @@ restore_recover_check() {
 	restored=$((restored + 1))
 }
 
-# snapshot N: one snapshot of the writing server, restored and checked
+# the log deletions the server made for truncations so far
+deletions() { grep -c "(truncated by a backup)" "$W/server.log"; }
+
+# snapshot N [--copy]: one snapshot of the writing server, restored and
+# checked; a --copy one (ESE's JET_bitCopySnapshot) truncates no log
 snapshot() {
-	sn=$1
+	sn=$1 copy=$2
 	snaps=$((snaps + 1))
+	name="snapshot $sn${copy:+ ($copy)}"
 	min=$(committed)
+	deleted=$(deletions)
 	t0=$(now_cs)
-	if ! "$JETCTL" snapshot drill "$S/s$sn" >"$W/s$sn.out" 2>&1; then
-		not_ok "snapshot $sn" "jetctl snapshot failed"
+	# shellcheck disable=SC2086
+	if ! "$JETCTL" snapshot $copy drill "$S/s$sn" >"$W/s$sn.out" 2>&1; then
+		not_ok "$name" "jetctl snapshot failed"
 		show "$W/s$sn.out"
 		return
 	fi
-	echo "# snapshot $sn: jetctl snapshot took $(($(now_cs) - t0))0 ms"
-	restore_recover_check "snapshot $sn" "$S/s$sn" "$W/r$sn" "$min"
-	sleep 0.5	# the server writes on, rolls, truncates
+	echo "# $name: jetctl snapshot took $(($(now_cs) - t0))0 ms; $(sed -n 's/.*; \(the server.s writes waited .*\)/\1/p' "$W/s$sn.out")"
+	restore_recover_check "$name" "$S/s$sn" "$W/r$sn" "$min" || return
+	sleep 0.5	# the server writes on, rolls, deletes what was truncated
+	if [ -n "$copy" ] && [ "$(deletions)" != "$deleted" ]; then
+		not_ok "$name truncates no log" \
+			"the server deleted logs after it: $(grep "(truncated by a backup)" "$W/server.log" | tail -n 1)"
+	elif [ -n "$copy" ]; then
+		ok "$name truncates no log"
+	fi
 }
 
 # refused NAME DIR: DIR, what a failed snapshot left, is absent or refused
@@ -322,7 +344,8 @@ if start_server; then
 	done
 	killed
 	no_reflink
-	snapshot $((n + 1))
+	snapshot $((n + 1)) --copy
+	snapshot $((n + 2))
 	stop_server
 fi
 rm -rf "$S"
