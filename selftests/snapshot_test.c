@@ -809,6 +809,36 @@ TEST_F(snap, snapshot_logs_of_an_instance_not_in_the_session_is_invalid)
 	JetTerm(other);
 }
 
+TEST_F(snap, snapshot_logs_with_a_wrong_loginfo_size_is_invalid_parameter)
+{
+	JET_LOGINFO_A li = { .cbSize = sizeof(li) - 1 };
+	unsigned long cb = 0;
+	char buf[4096];
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	/* as ESE's JetGetLogInfoInstance2 */
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetOSSnapshotGetLogInfoInstance2A(self->snap, self->inst,
+						     buf, sizeof(buf), &cb,
+						     &li));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, snapshot_logs_into_no_buffer_with_a_size_is_invalid_parameter)
+{
+	unsigned long cb = 0;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						    NULL, 16, &cb));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
 TEST_F(snap, kernel_refuses_snapshot_logs_with_reserved_fields_set)
 {
 	struct jet_snapshot_logs sl;
