@@ -22,6 +22,11 @@
  * expires, and a stop of one of the instances (stop.c) queues that work at
  * once, so a crashed or stuck snapshot tool never leaves an owner frozen.
  *
+ * While frozen, GET_LOGS (jet's own) names the logs a snapshot of an
+ * instance needs, for a tool that copies files itself: a full backup's
+ * copy set at the freeze, from the checkpoint recorded then to the
+ * newest generation registered after the roll.
+ *
  * inst->snapshot says which session an instance is in (under inst->mutex),
  * so an instance is in one session at most and cannot be frozen twice. A
  * session clears it for each of its instances before it goes away, and

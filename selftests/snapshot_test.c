@@ -809,6 +809,81 @@ TEST_F(snap, snapshot_logs_of_an_instance_not_in_the_session_is_invalid)
 	JetTerm(other);
 }
 
+TEST_F(snap, snapshot_logs_with_a_wrong_loginfo_size_is_invalid_parameter)
+{
+	JET_LOGINFO_A li = { .cbSize = sizeof(li) - 1 };
+	unsigned long cb = 0;
+	char buf[4096];
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	/* as ESE's JetGetLogInfoInstance2 */
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetOSSnapshotGetLogInfoInstance2A(self->snap, self->inst,
+						     buf, sizeof(buf), &cb,
+						     &li));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+TEST_F(snap, snapshot_logs_into_no_buffer_with_a_size_is_invalid_parameter)
+{
+	unsigned long cb = 0;
+
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	EXPECT_JET(JET_errInvalidParameter,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						    NULL, 16, &cb));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
+/* a streaming backup reads name whole (so its TruncateLog may run) */
+static void read_whole(struct __test_metadata *_metadata, JET_INSTANCE inst,
+		       const char *name)
+{
+	static char buf[65536];
+	unsigned long lo, hi, cb;
+	JET_HANDLE hf;
+
+	ASSERT_JET(0, JetOpenFileInstance(inst, name, &hf, &lo, &hi));
+	do {
+		ASSERT_JET(0, JetReadFileInstance(inst, hf, buf, sizeof(buf),
+						  &cb));
+	} while (cb);
+	ASSERT_JET(0, JetCloseFileInstance(inst, hf));
+}
+
+TEST_F(snap, snapshot_logs_truncated_meanwhile_are_missing_file_to_backup)
+{
+	char list[4096], *p;
+	unsigned long cb;
+
+	ASSERT_JET(0, JetSetCheckpointInstance(self->inst, 3));
+	prepare(_metadata, self, 0);
+	freeze(_metadata, self);
+	/*
+	 * While frozen, the owner moves its checkpoint on and a streaming
+	 * backup truncates below it: generation 3, the snapshot's first,
+	 * leaves the instance.
+	 */
+	ASSERT_JET(0, JetSetCheckpointInstance(self->inst, NLOGS + 1));
+	ASSERT_JET(0, JetBeginExternalBackupInstance(self->inst, 0));
+	read_whole(_metadata, self->inst, self->db);
+	ASSERT_JET(0, JetGetLogInfoInstance(self->inst, list, sizeof(list),
+					    &cb));
+	for (p = list; *p; p += strlen(p) + 1)
+		read_whole(_metadata, self->inst, p);
+	ASSERT_JET(0, JetTruncateLogInstance(self->inst));
+	EXPECT_JET(JET_errMissingFileToBackup,
+		   JetOSSnapshotGetLogInfoInstanceA(self->snap, self->inst,
+						    list, sizeof(list), &cb));
+	EXPECT_JET(0, JetEndExternalBackupInstance(self->inst));
+	EXPECT_JET(0, JetOSSnapshotThaw(self->snap, 0));
+	self->snap = 0;
+}
+
 TEST_F(snap, kernel_refuses_snapshot_logs_with_reserved_fields_set)
 {
 	struct jet_snapshot_logs sl;

@@ -250,6 +250,8 @@ static int frozen_part(struct snap *s)
 
 	t0 = jetctl_now();
 	err = JetOSSnapshotFreezeA(s->id, &n, &info, 0);
+	if (err && snap_signal)
+		return snap_interrupted(s);
 	if (err)
 		return snap_jet_failed(s, "freezing", err);
 	for (i = 0; i < n && info[i].hInstanceId != s->inst; i++)
