@@ -20,7 +20,7 @@
 #        TIME_PREFIX="..."  the start of the closing time: line
 #        JET_SEED=N (default 1)  passed to the tests
 #        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900,
-#          bench 1800)
+#          bench 2400)
 #        HUNG_TIMEOUT=S (60) the guest's hung-task limit
 #        V=1 the whole console; ACCEL=kvm VM_CPU=... KERNEL_APPEND=...
 #        JET_KO_ARGS="param=value ..." for insmod
@@ -38,7 +38,7 @@ make=${MAKE:-make}
 # command line) to the makes below: libjet has a TESTS of its own.
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES
 export JET_SEED=${JET_SEED:-1}
-[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}" "${VM_TIMEOUT:=1800}"
+[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}" "${VM_TIMEOUT:=2400}"
 export VM_TIMEOUT=${VM_TIMEOUT:-900}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
@@ -279,8 +279,9 @@ if [[ $mode == bench ]]; then
 	disk_mib=$((2 * VM_MEM + 64 + 3 * 128 + 512))
 	rdisk=$out/bench/reflink.img
 	rdisk_files=(snap.edb=1024)
-	# the database, its backup, logs, and XFS's own 64 MiB log
-	rdisk_mib=$((2 * 1024 + 512))
+	# the database, what its writes reallocate while shared with a
+	# snapshot (XFS copies on write), its backup, logs, XFS's 64 MiB log
+	rdisk_mib=$((4 * 1024 + 512))
 else
 	disk=$out/vm-disk.img
 	disk_files=()
