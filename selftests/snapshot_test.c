@@ -1215,4 +1215,70 @@ TEST_F(snap, truncate_log_without_all_databases_uses_up_the_truncation)
 	self->snap = 0;
 }
 
+/*
+ * In a OneInst process (a child: a context of its own), the instance
+ * argument is ignored, as ESE's API entry does: 0 names the one instance.
+ * The child's exit code says which step failed.
+ */
+static int one_instance_truncation(const char *dir)
+{
+	JET_INSTANCE_INFO_A *info = NULL;
+	JET_INSTANCE inst = 0;
+	JET_INSTANCE_STATE st;
+	struct jt_roller roller;
+	char db[128], log[128], pattern[160];
+	unsigned long n = 0;
+	JET_OSSNAPID snap;
+	JET_SESID ses;
+	int i, ret = 0;
+
+	snprintf(db, sizeof(db), "%s/one.edb", dir);
+	if (jt_make_file(db, DB_SIZE, 5) || JetInit(&inst) ||
+	    JetBeginSession(inst, &ses, NULL, NULL) ||
+	    JetAttachDatabase(ses, db, 0))
+		return 10;
+	for (i = 1; i <= NLOGS; i++) {
+		snprintf(log, sizeof(log), "%s/one%d.log", dir, i);
+		if (jt_make_file(log, LOG_SIZE, 20 + i) ||
+		    JetAddLogFileInstance(inst, log, i))
+			return 11;
+	}
+	if (JetSetCheckpointInstance(inst, 3))
+		return 12;
+	snprintf(pattern, sizeof(pattern), "%s/oner%%lu.log", dir);
+	if (jt_roller_start(&roller, -1, pattern, LOG_SIZE))
+		return 13;
+	if (JetOSSnapshotPrepare(&snap, JET_bitExplicitPrepare |
+				 JET_bitContinueAfterThaw) ||
+	    JetOSSnapshotPrepareInstance(snap, 0, 0))
+		ret = 14;
+	else if (JetOSSnapshotFreezeA(snap, &n, &info, 0) || n != 1)
+		ret = 15;
+	else if (JetOSSnapshotThaw(snap, 0))
+		ret = 16;
+	else if (JetOSSnapshotTruncateLogInstance(snap, 0,
+						  JET_bitAllDatabasesSnapshot))
+		ret = 17;
+	else if (JetGetInstanceStateInstance(inst, &st) ||
+		 st.log_count != NLOGS + 1 - 2)	/* 1 and 2 went */
+		ret = 18;
+	JetFreeBuffer((char *)info);
+	jt_roller_stop(&roller);
+	return ret;
+}
+
+TEST_F(snap, truncate_log_instance_zero_in_one_instance_mode_is_the_one)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(one_instance_truncation(self->dir));
+	status = jt_wait_child(pid, 20 * PROMPT_MS);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST_HARNESS_MAIN
