@@ -7,7 +7,9 @@
  * in any other context, and the context's close aborts it (thawing).
  * States, as ESE's: PREPARED -> FROZEN -> THAWED (-> TRUNCATED) -> end;
  * a freeze that times out or is stopped goes to FAILED, which only an
- * abort ends. An ended session is gone: its id is unknown from then on.
+ * abort ends. As ESE, a failed freeze and FAILED let the instances go (they
+ * may join another session at once). An ended session is gone: its id is
+ * unknown from then on.
  *
  * The freeze: each instance of the session gets inst->frozen (set under
  * inst->mutex and gate_lock), so the owner's LOCK_RANGE waits before it
@@ -153,16 +155,42 @@ static void jet_snap_thaw_all(struct jet_snapshot *s)
 	}
 }
 
+/*
+ * Under s->lock: thaw the members and let them go, recording nothing, as
+ * ESE's failed freeze and timeout do (its ResetBackupInProgress): they may
+ * join another session at once, and this one has no instance left.
+ */
+static void jet_snap_release_members(struct jet_snapshot *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->count; i++) {
+		struct jet_instance *inst = s->members[i].inst;
+
+		mutex_lock(&inst->mutex);
+		jet_snap_thaw_inst(inst);
+		inst->snapshot = NULL;
+		mutex_unlock(&inst->mutex);
+		jet_instance_put(inst);
+	}
+	s->count = 0;
+}
+
+/* under s->lock: FROZEN -> FAILED (timeout or stop), members released */
+static void jet_snap_fail(struct jet_snapshot *s, int err)
+{
+	jet_snap_release_members(s);
+	s->state = JET_SNAP_STATE_FAILED;
+	s->err = err;
+}
+
 /* under s->lock: a stop that came meanwhile turns FROZEN into FAILED */
 static void jet_snap_sync(struct jet_snapshot *s)
 {
 	int err = READ_ONCE(s->stop_err);
 
-	if (s->state == JET_SNAP_STATE_FROZEN && err) {
-		jet_snap_thaw_all(s);
-		s->state = JET_SNAP_STATE_FAILED;
-		s->err = err;
-	}
+	if (s->state == JET_SNAP_STATE_FROZEN && err)
+		jet_snap_fail(s, err);
 }
 
 static void jet_snap_timeout_work(struct work_struct *work)
@@ -171,11 +199,8 @@ static void jet_snap_timeout_work(struct work_struct *work)
 					      struct jet_snapshot, timeout);
 
 	mutex_lock(&s->lock);
-	if (!s->ended && s->state == JET_SNAP_STATE_FROZEN) {
-		jet_snap_thaw_all(s);
-		s->state = JET_SNAP_STATE_FAILED;
-		s->err = READ_ONCE(s->stop_err) ?: -ETIME;
-	}
+	if (!s->ended && s->state == JET_SNAP_STATE_FROZEN)
+		jet_snap_fail(s, READ_ONCE(s->stop_err) ?: -ETIME);
 	mutex_unlock(&s->lock);
 }
 
@@ -433,7 +458,7 @@ static int jet_snap_roll(struct jet_snapshot *s, unsigned long deadline)
 	return ret;
 }
 
-/* under s->lock: freeze every member; thaws them all again on failure */
+/* under s->lock: freeze every member; on failure, thaw and release them */
 static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 {
 	unsigned long deadline = jiffies + timeout;
@@ -475,8 +500,14 @@ static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 		ret = jet_snap_roll(s, deadline);
 	if (!ret)
 		ret = READ_ONCE(s->stop_err);	/* a stop meanwhile */
-	if (ret)
+	/*
+	 * A signal is not a failure of the freeze: the members stay, so
+	 * that a restarted call freezes them again (ESE has no signals).
+	 */
+	if (ret == -ERESTARTSYS || ret == -EINTR)
 		jet_snap_thaw_all(s);
+	else if (ret)
+		jet_snap_release_members(s);
 	return ret;
 }
 
@@ -592,12 +623,17 @@ long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
 		if (only && m->inst != only)
 			continue;
 		done++;
-		/* without AllDatabases ESE truncates nothing; once at most */
-		if (!(op->grbit & JET_SNAP_ALL_DATABASES) || !m->checkpoint)
+		/*
+		 * Once at most, as ESE: any truncation call, even one without
+		 * AllDatabases (which truncates nothing), uses it up.
+		 */
+		if (!m->checkpoint)
 			continue;
-		mutex_lock(&m->inst->mutex);
-		ret = jet_logs_truncate(m->inst, m->checkpoint);
-		mutex_unlock(&m->inst->mutex);
+		if (op->grbit & JET_SNAP_ALL_DATABASES) {
+			mutex_lock(&m->inst->mutex);
+			ret = jet_logs_truncate(m->inst, m->checkpoint);
+			mutex_unlock(&m->inst->mutex);
+		}
 		if (!ret)
 			m->checkpoint = 0;
 	}
