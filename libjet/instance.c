@@ -116,8 +116,12 @@ JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
 	if (libjet_get_state(instance, &s))
 		s.instance = instance;
 	err = libjet_ioctl(JET_IOC_TERM, &t);
-	if (!err)
+	if (!err) {
 		libjet_sessions_forget_instance((JET_INSTANCE)s.instance);
+		/* a server that makes and terms instances all day must not
+		 * keep a callback for each one it ever had */
+		libjet_roll_forget_instance((JET_INSTANCE)s.instance);
+	}
 	return err;
 }
 

@@ -71,6 +71,8 @@ bool libjet_roll_callbacks(void);
 /* run instance's callback, if any (*ran says); its error */
 JET_ERR libjet_roll_run(JET_INSTANCE instance, unsigned long above,
 			bool *ran);
+/* a termed instance's callback is gone with it */
+void libjet_roll_forget_instance(JET_INSTANCE instance);
 
 /* info.c: the raw JET_IOC_LIST_INSTANCES records, in one malloc block */
 JET_ERR libjet_list_records(void **pbuf, size_t *psize, unsigned int *pcount);

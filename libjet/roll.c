@@ -99,3 +99,17 @@ JET_ERR libjet_roll_run(JET_INSTANCE instance, unsigned long above,
 	*ran = pfn != NULL;
 	return pfn ? pfn(instance, above, context) : JET_errSuccess;
 }
+
+void libjet_roll_forget_instance(JET_INSTANCE instance)
+{
+	size_t i;
+
+	pthread_mutex_lock(&jet_cb_lock);
+	for (i = 0; i < jet_ncbs; i++) {
+		if (jet_cbs[i].instance == instance) {
+			jet_cbs[i] = jet_cbs[--jet_ncbs];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&jet_cb_lock);
+}

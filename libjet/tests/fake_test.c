@@ -534,6 +534,29 @@ static void term_ends_sessions(void)
 	CHECK_ERR(JetEndSession(s, 0), JET_errInvalidParameter);
 }
 
+static JET_ERR roll_cb(JET_INSTANCE inst, unsigned long above, void *ctx)
+{
+	(void)inst;
+	(void)above;
+	(void)ctx;
+	return JET_errSuccess;
+}
+
+/* JetTerm drops the instance's roll callback: none is left behind */
+static void term_drops_roll_callback(void)
+{
+	JET_INSTANCE t = 0;
+
+	CHECK(!libjet_roll_callbacks());
+	CHECK_ERR(JetCreateInstance(&t, "rolling"), JET_errSuccess);
+	CHECK_ERR(JetInit(&t), JET_errSuccess);
+	CHECK_ERR(JetSetLogRollCallbackInstance(t, roll_cb, NULL),
+		  JET_errSuccess);
+	CHECK(libjet_roll_callbacks());
+	CHECK_ERR(JetTerm(t), JET_errSuccess);
+	CHECK(!libjet_roll_callbacks());
+}
+
 static void instance_info(void)
 {
 	JET_INSTANCE_INFO *info = NULL;
@@ -702,6 +725,7 @@ int main(void)
 	instances();
 	sessions_and_databases();
 	term_ends_sessions();
+	term_drops_roll_callback();
 	instance_info();
 	no_instances();
 	backup_files();
