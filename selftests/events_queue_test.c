@@ -4,7 +4,8 @@
  * 1024 truncation events; past that a new event is merged into the newest
  * one of its instance when the two ranges touch, else the oldest event goes.
  * An event or a roll request that cannot be written to the caller stays
- * queued.
+ * queued. An instance has one roll request at most: a second ask (an OS
+ * snapshot's freeze while a backup's roll waits) raises the queued one.
  *
  * The test process is both the owner (one /dev/jet context) and the agent
  * (another). Each backup cycle moves the checkpoint up one generation,
@@ -251,6 +252,73 @@ TEST_F(evq, roll_request_read_into_read_only_memory_stays_queued)
 	memset(&rr, 0, sizeof(rr));
 	ASSERT_EQ(0, jt_ioctl(self->own, JET_IOC_GET_ROLL_REQUEST, &rr));
 	EXPECT_EQ(0, rr.instance);
+}
+
+/* a snapshot freeze of instance 0, on a thread (it waits for the roll) */
+struct freezer {
+	pthread_t thread;
+	int fd;
+	uint64_t snap;
+	int ret;
+	uint32_t done;
+};
+
+static void *freezer_run(void *p)
+{
+	struct freezer *f = p;
+	struct jet_snapshot_op op = { .snapshot = f->snap, .timeout_ms = 20000 };
+
+	f->ret = jt_ioctl(f->fd, JET_IOC_SNAPSHOT_FREEZE, &op);
+	jt_word_set(&f->done, 1);
+	return NULL;
+}
+
+TEST_F(evq, second_roll_ask_of_an_instance_raises_the_queued_request)
+{
+	struct jet_snapshot_prepare sp = { .grbit = JET_SNAP_EXPLICIT_PREPARE };
+	struct jet_snapshot_op op = { 0 };
+	struct jet_log_list ll = { .instance = self->inst[0] };
+	struct jet_roll_request rr = { 0 };
+	struct freezer f = { 0 };
+	char path[160];
+
+	/* a backup's roll, unanswered */
+	ASSERT_EQ(0, jt_raw_op(self->agent, JET_IOC_BEGIN_BACKUP,
+			       self->inst[0], 0));
+	ASSERT_EQ(0, ask_roll(self, 0));
+	/* a freeze asks the same owner for the same instance's roll */
+	f.fd = jt_raw_open();
+	ASSERT_LE(0, f.fd);
+	ASSERT_EQ(0, jt_ioctl(f.fd, JET_IOC_SNAPSHOT_PREPARE, &sp));
+	op.snapshot = sp.snapshot;
+	op.instance = self->inst[0];
+	ASSERT_EQ(0, jt_ioctl(f.fd, JET_IOC_SNAPSHOT_PREPARE_INSTANCE, &op));
+	f.snap = sp.snapshot;
+	ASSERT_EQ(0, pthread_create(&f.thread, NULL, freezer_run, &f));
+	ASSERT_NE(0, jt_word_wait(&f.done, 1, jt_deadline_in(300)));
+
+	/* one request, above the newest generation; then none */
+	ASSERT_EQ(0, jt_ioctl(self->own, JET_IOC_GET_ROLL_REQUEST, &rr));
+	EXPECT_EQ(self->inst[0], rr.instance);
+	EXPECT_EQ(1, rr.gen_above);
+	memset(&rr, 0, sizeof(rr));
+	ASSERT_EQ(0, jt_ioctl(self->own, JET_IOC_GET_ROLL_REQUEST, &rr));
+	EXPECT_EQ(0, rr.instance);
+
+	/* one answer serves both */
+	log_name(self, 0, 2, path, sizeof(path));
+	ASSERT_EQ(0, jt_raw_add_log_fd(self->own, self->inst[0], path, 2,
+				       self->empty_fd));
+	EXPECT_EQ(0, jt_word_wait(&f.done, 1, jt_deadline_in(5000)));
+	pthread_join(f.thread, NULL);
+	EXPECT_EQ(0, f.ret);
+	memset(&op, 0, sizeof(op));
+	op.snapshot = sp.snapshot;
+	EXPECT_EQ(0, jt_ioctl(f.fd, JET_IOC_SNAPSHOT_THAW, &op));
+	close(f.fd);
+	/* the backup's roll is done as well */
+	EXPECT_EQ(0, jt_ioctl(self->agent, JET_IOC_LOG_LIST, &ll));
+	EXPECT_EQ(2, ll.gen_high);
 }
 
 TEST_HARNESS_MAIN
