@@ -268,6 +268,33 @@ TEST_F(snx, end_refuses_an_unknown_grbit)
 	EXPECT_EQ(JET_SNAP_STATE_PREPARED, state_of(self->tool, id));
 }
 
+TEST_F(snx, prepare_instance_refuses_a_grbit)
+{
+	uint64_t id = 0;
+
+	ASSERT_EQ(0, snap_prepare(self->tool, JET_SNAP_EXPLICIT_PREPARE, &id));
+	EXPECT_EQ(-EINVAL, snap_op(self->tool,
+				   JET_IOC_SNAPSHOT_PREPARE_INSTANCE, id,
+				   self->inst, 1, 0));
+	EXPECT_FALSE(flags_of(_metadata, self->own, self->inst) &
+		     JET_STATE_SNAPSHOT);
+}
+
+TEST_F(snx, truncate_log_of_an_unknown_session_is_an_invalid_snap_id)
+{
+	uint64_t id = prepare_a(_metadata, self, JET_SNAP_CONTINUE_AFTER_THAW);
+
+	ASSERT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_FREEZE, id, 0, 0,
+			     LONG_MS));
+	ASSERT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_THAW, id, 0, 0, 0));
+	/* ids mean something only in the context that prepared them */
+	EXPECT_EQ(-EBADSLT, snap_op(self->own, JET_IOC_SNAPSHOT_TRUNCATE_LOG,
+				    id, 0, JET_SNAP_ALL_DATABASES, 0));
+	EXPECT_EQ(-EBADSLT, snap_op(self->tool, JET_IOC_SNAPSHOT_TRUNCATE_LOG,
+				    id + 100, 0, JET_SNAP_ALL_DATABASES, 0));
+	EXPECT_EQ(JET_SNAP_STATE_THAWED, state_of(self->tool, id));
+}
+
 TEST_F(snx, prepare_instance_refuses_an_unknown_handle)
 {
 	uint64_t id = 0;
