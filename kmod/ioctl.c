@@ -67,6 +67,7 @@ union jet_ioctl_arg {
 	struct jet_snapshot_prepare snapshot_prepare;
 	struct jet_snapshot_op snapshot_op;
 	struct jet_snapshot_info snapshot_info;
+	struct jet_snapshot_logs snapshot_logs;
 	struct jet_roll_request roll_request;
 	struct jet_log_list log_list;
 };
@@ -240,6 +241,17 @@ static const struct jet_ioctl_op jet_ioctl_ops[] = {
 	       JET_ZERO(JET_FIELD(struct jet_snapshot_info, count),
 			JET_FIELD(struct jet_snapshot_info, state),
 			JET_FIELD(struct jet_snapshot_info, padding)),
+	       JET_COPIES_OUT),
+	/* -ENOBUFS writes the size back; first released as it is */
+	JET_OP(JET_IOC_SNAPSHOT_GET_LOGS, jet_ioc_snapshot_get_logs,
+	       struct jet_snapshot_logs,
+	       JET_MIN_SIZE(struct jet_snapshot_logs, padding),
+	       JET_ZERO(JET_FIELD(struct jet_snapshot_logs, size),
+			{ offsetof(struct jet_snapshot_logs, gen_low),
+			  offsetofend(struct jet_snapshot_logs, gen_high) -
+			  offsetof(struct jet_snapshot_logs, gen_low) },
+			JET_FIELD(struct jet_snapshot_logs, padding)),
+	       JET_FLAGS(struct jet_snapshot_logs, 0),
 	       JET_COPIES_OUT),
 	/* cache.c */
 	JET_OP(JET_IOC_SET_BACKUP_CACHE, jet_ioc_set_backup_cache,

@@ -456,6 +456,8 @@ long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
 long jet_ioc_snapshot_end(struct jet_ctx *ctx, void *karg, void __user *uarg);
 long jet_ioc_snapshot_get_info(struct jet_ctx *ctx, void *karg,
 			       void __user *uarg);
+long jet_ioc_snapshot_get_logs(struct jet_ctx *ctx, void *karg,
+			       void __user *uarg);
 /* cache.c */
 long jet_ioc_set_backup_cache(struct jet_ctx *ctx, void *karg,
 			      void __user *uarg);

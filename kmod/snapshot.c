@@ -7,7 +7,9 @@
  * in any other context, and the context's close aborts it (thawing).
  * States, as ESE's: PREPARED -> FROZEN -> THAWED (-> TRUNCATED) -> end;
  * a freeze that times out or is stopped goes to FAILED, which only an
- * abort ends. An ended session is gone: its id is unknown from then on.
+ * abort ends. As ESE, a failed freeze and FAILED let the instances go (they
+ * may join another session at once). An ended session is gone: its id is
+ * unknown from then on.
  *
  * The freeze: each instance of the session gets inst->frozen (set under
  * inst->mutex and gate_lock), so the owner's LOCK_RANGE waits before it
@@ -21,6 +23,11 @@
  * flag and wakes gate_wq. A delayed work thaws by itself when the timeout
  * expires, and a stop of one of the instances (stop.c) queues that work at
  * once, so a crashed or stuck snapshot tool never leaves an owner frozen.
+ *
+ * While frozen, GET_LOGS (jet's own) names the logs a snapshot of an
+ * instance needs, for a tool that copies files itself: a full backup's
+ * copy set at the freeze, from the checkpoint recorded then to the
+ * newest generation registered after the roll.
  *
  * inst->snapshot says which session an instance is in (under inst->mutex),
  * so an instance is in one session at most and cannot be frozen twice. A
@@ -148,16 +155,42 @@ static void jet_snap_thaw_all(struct jet_snapshot *s)
 	}
 }
 
+/*
+ * Under s->lock: thaw the members and let them go, recording nothing, as
+ * ESE's failed freeze and timeout do (its ResetBackupInProgress): they may
+ * join another session at once, and this one has no instance left.
+ */
+static void jet_snap_release_members(struct jet_snapshot *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->count; i++) {
+		struct jet_instance *inst = s->members[i].inst;
+
+		mutex_lock(&inst->mutex);
+		jet_snap_thaw_inst(inst);
+		inst->snapshot = NULL;
+		mutex_unlock(&inst->mutex);
+		jet_instance_put(inst);
+	}
+	s->count = 0;
+}
+
+/* under s->lock: FROZEN -> FAILED (timeout or stop), members released */
+static void jet_snap_fail(struct jet_snapshot *s, int err)
+{
+	jet_snap_release_members(s);
+	s->state = JET_SNAP_STATE_FAILED;
+	s->err = err;
+}
+
 /* under s->lock: a stop that came meanwhile turns FROZEN into FAILED */
 static void jet_snap_sync(struct jet_snapshot *s)
 {
 	int err = READ_ONCE(s->stop_err);
 
-	if (s->state == JET_SNAP_STATE_FROZEN && err) {
-		jet_snap_thaw_all(s);
-		s->state = JET_SNAP_STATE_FAILED;
-		s->err = err;
-	}
+	if (s->state == JET_SNAP_STATE_FROZEN && err)
+		jet_snap_fail(s, err);
 }
 
 static void jet_snap_timeout_work(struct work_struct *work)
@@ -166,11 +199,8 @@ static void jet_snap_timeout_work(struct work_struct *work)
 					      struct jet_snapshot, timeout);
 
 	mutex_lock(&s->lock);
-	if (!s->ended && s->state == JET_SNAP_STATE_FROZEN) {
-		jet_snap_thaw_all(s);
-		s->state = JET_SNAP_STATE_FAILED;
-		s->err = READ_ONCE(s->stop_err) ?: -ETIME;
-	}
+	if (!s->ended && s->state == JET_SNAP_STATE_FROZEN)
+		jet_snap_fail(s, READ_ONCE(s->stop_err) ?: -ETIME);
 	mutex_unlock(&s->lock);
 }
 
@@ -428,7 +458,7 @@ static int jet_snap_roll(struct jet_snapshot *s, unsigned long deadline)
 	return ret;
 }
 
-/* under s->lock: freeze every member; thaws them all again on failure */
+/* under s->lock: freeze every member; on failure, thaw and release them */
 static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 {
 	unsigned long deadline = jiffies + timeout;
@@ -470,8 +500,14 @@ static int jet_snap_freeze(struct jet_snapshot *s, unsigned long timeout)
 		ret = jet_snap_roll(s, deadline);
 	if (!ret)
 		ret = READ_ONCE(s->stop_err);	/* a stop meanwhile */
-	if (ret)
+	/*
+	 * A signal is not a failure of the freeze: the members stay, so
+	 * that a restarted call freezes them again (ESE has no signals).
+	 */
+	if (ret == -ERESTARTSYS || ret == -EINTR)
 		jet_snap_thaw_all(s);
+	else if (ret)
+		jet_snap_release_members(s);
 	return ret;
 }
 
@@ -587,12 +623,17 @@ long jet_ioc_snapshot_truncate_log(struct jet_ctx *ctx, void *karg,
 		if (only && m->inst != only)
 			continue;
 		done++;
-		/* without AllDatabases ESE truncates nothing; once at most */
-		if (!(op->grbit & JET_SNAP_ALL_DATABASES) || !m->checkpoint)
+		/*
+		 * Once at most, as ESE: any truncation call, even one without
+		 * AllDatabases (which truncates nothing), uses it up.
+		 */
+		if (!m->checkpoint)
 			continue;
-		mutex_lock(&m->inst->mutex);
-		ret = jet_logs_truncate(m->inst, m->checkpoint);
-		mutex_unlock(&m->inst->mutex);
+		if (op->grbit & JET_SNAP_ALL_DATABASES) {
+			mutex_lock(&m->inst->mutex);
+			ret = jet_logs_truncate(m->inst, m->checkpoint);
+			mutex_unlock(&m->inst->mutex);
+		}
 		if (!ret)
 			m->checkpoint = 0;
 	}
@@ -679,6 +720,115 @@ long jet_ioc_snapshot_get_info(struct jet_ctx *ctx, void *karg,
 		ret = -EFAULT;
 out_free:
 	kfree(ids);
+	return ret;
+}
+
+/*
+ * Under inst->mutex: the logs a snapshot of m's instance needs (a full
+ * backup's copy set at the freeze), their names into nm (sized only when
+ * nm->buf is NULL); 0, or -ENOMEDIUM for a generation missing.
+ */
+static int jet_snap_log_names(struct jet_snap_member *m,
+			      struct jet_names *nm,
+			      struct jet_snapshot_logs *out)
+{
+	struct jet_instance *inst = m->inst;
+	struct jet_regfile *rf;
+	u64 first, want;
+
+	lockdep_assert_held(&inst->mutex);
+	if (list_empty(&inst->logs) || !m->newest_log)
+		return -ENOMEDIUM;
+	first = m->checkpoint ?: list_first_entry(&inst->logs,
+						  struct jet_regfile,
+						  node)->generation;
+	if (first > m->newest_log)
+		return -ENOMEDIUM;
+	nm->size = 0;
+	want = first;
+	list_for_each_entry(rf, &inst->logs, node) {
+		if (rf->generation < first)
+			continue;
+		if (rf->generation > m->newest_log)
+			break;
+		/* truncated meanwhile (a streaming backup's TruncateLog) */
+		if (rf->generation != want)
+			return -ENOMEDIUM;
+		jet_names_add(nm, rf->path);
+		want++;
+	}
+	if (want != m->newest_log + 1)
+		return -ENOMEDIUM;
+	jet_names_end(nm);
+	out->gen_low = first;
+	out->gen_high = m->newest_log;
+	return 0;
+}
+
+/*
+ * jet's own, for a snapshot tool that copies files itself (ESE's writer
+ * names its log directory instead): the paths, gathered into a kernel
+ * buffer under the locks and written to the caller after them, so that
+ * a fault on the caller's memory holds back neither the owner's calls nor
+ * the session's timeout thaw.
+ */
+long jet_ioc_snapshot_get_logs(struct jet_ctx *ctx, void *karg,
+			       void __user *uarg)
+{
+	struct jet_snapshot_logs *arg = karg;
+	bool probe = !arg->buf && !arg->buf_size;
+	struct jet_names nm = { .buf = NULL };
+	struct jet_snap_member *m = NULL;
+	struct jet_instance *inst;
+	struct jet_snapshot *s;
+	unsigned int i;
+	long ret;
+
+	ret = jet_snap_lock(ctx, arg->snapshot, &s);
+	if (ret)
+		return ret;
+	if (s->state != JET_SNAP_STATE_FROZEN) {
+		ret = -EBADE;
+		goto out;
+	}
+	ret = jet_instance_lock(ctx, arg->instance, &inst);
+	if (ret)
+		goto out;
+	for (i = 0; i < s->count && !m; i++)
+		if (s->members[i].inst == inst)
+			m = &s->members[i];
+	if (!m)
+		ret = -EINVAL;		/* not an instance of the session */
+	else
+		ret = jet_snap_log_names(m, &nm, arg);
+	if (!ret && nm.size > U32_MAX)
+		ret = -EOVERFLOW;
+	if (!ret && !probe && nm.size > arg->buf_size)
+		ret = -ENOBUFS;
+	if (!ret && !probe) {
+		nm.buf = kvmalloc(nm.size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (nm.buf)
+			ret = jet_snap_log_names(m, &nm, arg);
+		else
+			ret = -ENOMEM;
+	}
+	jet_instance_unlock(inst);
+out:
+	jet_snap_unlock(s);
+	if (ret && ret != -ENOBUFS)
+		goto free;
+
+	/* no lock held: the names, then the struct */
+	arg->size = nm.size;
+	if (!ret && !probe && copy_to_user(u64_to_user_ptr(arg->buf), nm.buf,
+					   nm.size)) {
+		ret = -EFAULT;
+		goto free;
+	}
+	if (copy_to_user(uarg, arg, sizeof(*arg)))
+		ret = -EFAULT;
+free:
+	kvfree(nm.buf);
 	return ret;
 }
 

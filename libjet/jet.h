@@ -514,6 +514,29 @@ JET_ERR JET_API JetSetOSSnapshotTimeout(unsigned long cmsecTimeout);
 #define JetOSSnapshotFreeze		JetOSSnapshotFreezeA
 #define JetOSSnapshotGetFreezeInfo	JetOSSnapshotGetFreezeInfoA
 
+/*
+ * jet's own (ESE has none: its writer names the log directory and the OS
+ * snapshots the volume): while snapId is frozen, the logs a snapshot of
+ * instance needs, as the copy set of a full backup at the freeze, from the
+ * checkpoint recorded then up to the generation the freeze rolled. Same
+ * buffer rules as JetGetLogInfoInstance (a NULL pv with cbMax 0 asks for
+ * the size); before the freeze or after the thaw
+ * JET_errOSSnapshotInvalidSequence. See jet_snapshot(3).
+ */
+JET_ERR JET_API JetOSSnapshotGetLogInfoInstanceA(const JET_OSSNAPID snapId,
+						 JET_INSTANCE instance,
+						 void *pv, unsigned long cbMax,
+						 unsigned long *pcbActual);
+/* the same with the list's generations (pLogInfo may be NULL) */
+JET_ERR JET_API JetOSSnapshotGetLogInfoInstance2A(const JET_OSSNAPID snapId,
+						  JET_INSTANCE instance,
+						  void *pv,
+						  unsigned long cbMax,
+						  unsigned long *pcbActual,
+						  JET_LOGINFO_A *pLogInfo);
+#define JetOSSnapshotGetLogInfoInstance	JetOSSnapshotGetLogInfoInstanceA
+#define JetOSSnapshotGetLogInfoInstance2	JetOSSnapshotGetLogInfoInstance2A
+
 /* ---- errors (jet's own) ---- */
 
 /* "JET_errBackupAbortByServer" etc.; "JET_errUnknown" for a code libjet

@@ -75,12 +75,9 @@ JET_ERR JetReadFile(JET_HANDLE hfFile, void *pv, unsigned long cb,
 	JET_INSTANCE inst;
 	JET_ERR err = jet_one_instance(&inst);
 
-	if (err) {
-		if (pcbActual)
-			*pcbActual = 0;
-		return err;
-	}
-	return JetReadFileInstance(inst, hfFile, pv, cb, pcbActual);
+	/* as ESE: a mode error leaves *pcbActual as it was */
+	return err ? err : JetReadFileInstance(inst, hfFile, pv, cb,
+					       pcbActual);
 }
 
 JET_ERR JetCloseFile(JET_HANDLE hfFile)

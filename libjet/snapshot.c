@@ -65,14 +65,40 @@ JET_ERR JetOSSnapshotPrepare(JET_OSSNAPID *psnapId, const JET_GRBIT grbit)
 	return err;
 }
 
+/*
+ * The instance argument as ESE's API entry takes it, before the grbit and
+ * the session are looked at: in OneInst the one instance whatever the
+ * handle, else a zero or unknown handle is JET_errInvalidParameter; an
+ * instance not initialised, JET_errNotInitialized.
+ */
+static JET_ERR jet_snap_instance(JET_INSTANCE instance, JET_INSTANCE *pinst)
+{
+	struct jet_instance_state s;
+	JET_ERR err;
+
+	err = libjet_get_state(instance, &s);
+	if (err)
+		return err;
+	if (!(s.flags & JET_STATE_INITIALIZED))
+		return JET_errNotInitialized;
+	*pinst = (JET_INSTANCE)s.instance;
+	return JET_errSuccess;
+}
+
 JET_ERR JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
 				     JET_INSTANCE instance,
 				     const JET_GRBIT grbit)
 {
+	JET_INSTANCE inst;
+	JET_ERR err;
+
+	err = jet_snap_instance(instance, &inst);
+	if (err)
+		return err;
 	if (grbit)
 		return JET_errInvalidGrbit;
 	return jet_snap_op(JET_IOC_SNAPSHOT_PREPARE_INSTANCE, snapId,
-			   instance, 0, 0);
+			   inst, 0, 0);
 }
 
 static int jet_id_in(JET_INSTANCE id, const __u64 *ids, unsigned int n)
@@ -130,23 +156,29 @@ JET_ERR JetOSSnapshotFreezeA(const JET_OSSNAPID snapId,
 			     JET_INSTANCE_INFO_A **paInstanceInfo,
 			     const JET_GRBIT grbit)
 {
+	JET_INSTANCE_INFO_A *a = NULL;
+	unsigned long c = 0;
 	JET_ERR err;
 
-	if (grbit)
-		return JET_errInvalidGrbit;
+	/* as ESE's ANSI form: the pointers first, then the grbit */
 	if (!pcInstanceInfo || !paInstanceInfo)
 		return JET_errInvalidParameter;
-	*pcInstanceInfo = 0;
-	*paInstanceInfo = NULL;
+	if (grbit)
+		return JET_errInvalidGrbit;
 	err = jet_snap_op(JET_IOC_SNAPSHOT_FREEZE, snapId, 0, 0,
 			  __atomic_load_n(&jet_snap_timeout_ms,
 					  __ATOMIC_RELAXED));
 	if (err)
 		return err;
-	err = jet_snap_info(snapId, pcInstanceInfo, paInstanceInfo);
-	if (err)	/* as ESE: no list, no freeze */
+	err = jet_snap_info(snapId, &c, &a);
+	if (err) {	/* as ESE: no list, no freeze */
 		JetOSSnapshotThaw(snapId, 0);
-	return err;
+		return err;
+	}
+	/* as ESE's ANSI form: the outputs change only on success */
+	*pcInstanceInfo = c;
+	*paInstanceInfo = a;
+	return JET_errSuccess;
 }
 
 JET_ERR JetOSSnapshotThaw(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
@@ -177,12 +209,16 @@ JET_ERR JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
 					 JET_INSTANCE instance,
 					 const JET_GRBIT grbit)
 {
+	JET_INSTANCE inst;
+	JET_ERR err;
+
+	/* never 0 after this, which would mean "every instance" */
+	err = jet_snap_instance(instance, &inst);
+	if (err)
+		return err;
 	if (grbit & ~(JET_GRBIT)JET_SNAP_ALL_DATABASES)
 		return JET_errInvalidGrbit;
-	/* 0 would mean "every instance" to the kernel */
-	if (!instance || instance == JET_instanceNil)
-		return JET_errInvalidParameter;
-	return jet_snap_op(JET_IOC_SNAPSHOT_TRUNCATE_LOG, snapId, instance,
+	return jet_snap_op(JET_IOC_SNAPSHOT_TRUNCATE_LOG, snapId, inst,
 			   grbit, 0);
 }
 
@@ -191,13 +227,26 @@ JET_ERR JetOSSnapshotGetFreezeInfoA(const JET_OSSNAPID snapId,
 				    JET_INSTANCE_INFO_A **paInstanceInfo,
 				    const JET_GRBIT grbit)
 {
+	JET_INSTANCE_INFO_A *a = NULL;
+	unsigned long c = 0;
+	JET_ERR err;
+
 	if (grbit)
 		return JET_errInvalidGrbit;
-	if (!pcInstanceInfo || !paInstanceInfo)
+	/*
+	 * As ESE's ANSI form: the session is looked up before the output
+	 * pointers are, and the outputs change only on success.
+	 */
+	err = jet_snap_info(snapId, &c, &a);
+	if (err)
+		return err;
+	if (!pcInstanceInfo || !paInstanceInfo) {
+		JetFreeBuffer((char *)a);
 		return JET_errInvalidParameter;
-	*pcInstanceInfo = 0;
-	*paInstanceInfo = NULL;
-	return jet_snap_info(snapId, pcInstanceInfo, paInstanceInfo);
+	}
+	*pcInstanceInfo = c;
+	*paInstanceInfo = a;
+	return JET_errSuccess;
 }
 
 JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
@@ -205,4 +254,58 @@ JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snapId, const JET_GRBIT grbit)
 	if (grbit & ~(JET_GRBIT)JET_SNAP_ABORT)
 		return JET_errInvalidGrbit;
 	return jet_snap_op(JET_IOC_SNAPSHOT_END, snapId, 0, grbit, 0);
+}
+
+/*
+ * jet's own: ESE has no such call, since its snapshot writer reports the
+ * log directory and the OS snapshot takes the whole volume. A tool that
+ * copies (reflinks) files one by one must know which logs the snapshot
+ * needs: the copy set of a full backup at the freeze.
+ */
+static JET_ERR jet_snap_logs(JET_OSSNAPID snapId, JET_INSTANCE instance,
+			     void *pv, unsigned long cbMax,
+			     unsigned long *pcbActual, JET_LOGINFO_A *pLogInfo)
+{
+	struct jet_snapshot_logs sl = {
+		.snapshot = snapId,
+		.instance = instance,
+		.buf = libjet_uptr(pv),
+		/* more than __u32 can say is never needed */
+		.buf_size = cbMax > UINT32_MAX ? UINT32_MAX : (__u32)cbMax,
+	};
+	JET_ERR err;
+
+	if (!pv && cbMax)
+		return JET_errInvalidParameter;
+	if (pLogInfo && pLogInfo->cbSize != sizeof(*pLogInfo))
+		return JET_errInvalidParameter;
+	if (!snapId)
+		return JET_errOSSnapshotInvalidSnapId;
+	err = libjet_ioctl(JET_IOC_SNAPSHOT_GET_LOGS, &sl);
+	if (pcbActual && (!err || err == JET_errBufferTooSmall))
+		*pcbActual = sl.size;
+	if (!err && pLogInfo) {
+		pLogInfo->ulGenLow = (unsigned long)sl.gen_low;
+		pLogInfo->ulGenHigh = (unsigned long)sl.gen_high;
+		pLogInfo->szBaseName[0] = '\0';
+	}
+	return err;
+}
+
+JET_ERR JetOSSnapshotGetLogInfoInstanceA(const JET_OSSNAPID snapId,
+					 JET_INSTANCE instance, void *pv,
+					 unsigned long cbMax,
+					 unsigned long *pcbActual)
+{
+	return jet_snap_logs(snapId, instance, pv, cbMax, pcbActual, NULL);
+}
+
+JET_ERR JetOSSnapshotGetLogInfoInstance2A(const JET_OSSNAPID snapId,
+					  JET_INSTANCE instance, void *pv,
+					  unsigned long cbMax,
+					  unsigned long *pcbActual,
+					  JET_LOGINFO_A *pLogInfo)
+{
+	return jet_snap_logs(snapId, instance, pv, cbMax, pcbActual,
+			     pLogInfo);
 }

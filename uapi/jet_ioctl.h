@@ -587,6 +587,39 @@ struct jet_snapshot_info {
 	__u32 padding;
 };
 
+/**
+ * struct jet_snapshot_logs - JET_IOC_SNAPSHOT_GET_LOGS: while a session is
+ *	frozen, the logs a snapshot of one of its instances needs, as a full
+ *	backup's copy set taken at that moment: from the checkpoint recorded
+ *	at the freeze (or the oldest registered log when none was set) up to
+ *	the newest generation registered after the freeze's roll. Only in
+ *	state JET_SNAP_STATE_FROZEN (else -EBADE); a generation missing in
+ *	that range gets -ENOMEDIUM (JET_errMissingFileToBackup)
+ * @snapshot: the session
+ * @instance: an instance of the session (else -EINVAL)
+ * @buf: user pointer to the buffer for the NUL-separated paths, which end
+ *	with an extra NUL (as JET_IOC_LOG_LIST); 0 with @buf_size 0 asks only
+ *	for the size
+ * @buf_size: its size
+ * @size: out, the bytes the paths need (also on -ENOBUFS, when nothing
+ *	else is written to @buf)
+ * @gen_low: out, the first generation of the list
+ * @gen_high: out, its last (the list holds every generation between)
+ * @flags: must be zero
+ * @padding: must be zero
+ */
+struct jet_snapshot_logs {
+	__u64 snapshot;
+	__u64 instance;
+	__u64 buf;
+	__u32 buf_size;
+	__u32 size;
+	__u64 gen_low;
+	__u64 gen_high;
+	__u32 flags;
+	__u32 padding;
+};
+
 #define JET_IOC_MAGIC		0xE7
 
 #define JET_IOC_QUERY		_IOR(JET_IOC_MAGIC, 0x00, struct jet_query)
@@ -626,6 +659,7 @@ struct jet_snapshot_info {
 #define JET_IOC_SNAPSHOT_TRUNCATE_LOG _IOW(JET_IOC_MAGIC, 0x2c, struct jet_snapshot_op)
 #define JET_IOC_SNAPSHOT_END	_IOW(JET_IOC_MAGIC, 0x2d, struct jet_snapshot_op)
 #define JET_IOC_SNAPSHOT_GET_INFO _IOWR(JET_IOC_MAGIC, 0x2e, struct jet_snapshot_info)
+#define JET_IOC_SNAPSHOT_GET_LOGS _IOWR(JET_IOC_MAGIC, 0x2f, struct jet_snapshot_logs)
 
 /* On a backup file descriptor */
 #define JET_FILE_IOC_INFO	_IOR(JET_IOC_MAGIC, 0x40, struct jet_file_info)

@@ -77,6 +77,7 @@ e=$(nm -D --defined-only "$so" | awk '$3 ~ /^Jet/' | wc -l)
 if [ "$n" -eq "$e" ]; then ok; else ko "jet.h declares $n calls, libjet.so exports $e"; fi
 if objdump -T "$so" | grep -q 'JET_1.0 *JetStopBackupInstance'; then ok; else ko "symbol version"; fi
 for f in JetGetInstanceByName JetGetLogRollRequest JetTruncateLog \
+	JetOSSnapshotGetLogInfoInstanceA \
 	JetOSSnapshotFreezeA; do
 	if objdump -T "$so" | grep -q "LIBJET_1.1 *$f"; then ok; else ko "symbol version 1.1 of $f"; fi
 done

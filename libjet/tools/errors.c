@@ -55,6 +55,13 @@ static const struct {
 	  "out of memory; free some memory and try again" },
 	{ JET_errDiskIO,
 	  "an I/O or unexpected system error; check the kernel log (dmesg)" },
+	/* jetctl snapshot */
+	{ JET_errOSSnapshotTimeOut,
+	  "the freeze ran into its timeout (the server did not pause its writes or roll its log in time); run the snapshot again, perhaps with a longer --timeout" },
+	{ JET_errOSSnapshotNotAllowed,
+	  "the instance is in another snapshot session (another snapshot runs); wait for it to end" },
+	{ JET_errOSSnapshotInvalidSequence,
+	  "the snapshot session ended under jetctl's feet (its freeze ended by itself); run the snapshot again" },
 };
 
 bool jetctl_is_server_stop(JET_ERR err)

@@ -21,6 +21,9 @@ static const char jetctl_help[] =
 "  backup INSTANCE DIR|-o -|-o FILE    a full or incremental backup, into a\n"
 "         [--incremental] [--truncate] directory or as a tar stream, with\n"
 "         [--owner=USER]               MANIFEST and SHA256SUMS\n"
+"  snapshot INSTANCE DIR [--copy]      freeze INSTANCE, reflink its files\n"
+"           [--timeout=MS]             into DIR (btrfs, XFS), thaw: a full\n"
+"           [--owner=USER]             backup that restore takes\n"
 "  verify DIR|-i -|-i FILE             check a backup against its manifest\n"
 "  restore BACKUP... DIR               check a full backup and its\n"
 "  restore -i -|FILE ... DIR           incrementals, put their files into\n"
@@ -29,7 +32,8 @@ static const char jetctl_help[] =
 "  stop-service INSTANCE [GRBIT...]    stop INSTANCE's service\n"
 "  help [COMMAND]                      this text, or COMMAND's\n"
 "\n"
-"-j, --json: list, backup, verify, restore and stop print JSON on stdout.\n"
+"-j, --json: list, backup, snapshot, verify, restore and stop print JSON\n"
+"on stdout.\n"
 "\n"
 "Exit codes:\n"
 "  0    success\n"
@@ -55,6 +59,7 @@ static const struct {
 } jetctl_commands[] = {
 	{ "list", jetctl_list, jetctl_list_help },
 	{ "backup", jetctl_backup, jetctl_backup_help },
+	{ "snapshot", jetctl_snapshot, jetctl_snapshot_help },
 	{ "verify", jetctl_verify, jetctl_verify_help },
 	{ "restore", jetctl_restore, jetctl_restore_help },
 	{ "stop", jetctl_stop, jetctl_stop_help },

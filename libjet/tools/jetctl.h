@@ -34,10 +34,11 @@ int jetctl_verify(int argc, char **argv);
 int jetctl_restore(int argc, char **argv);
 int jetctl_stop(int argc, char **argv);
 int jetctl_stop_service(int argc, char **argv);
+int jetctl_snapshot(int argc, char **argv);
 /* and their --help */
 extern const char jetctl_list_help[], jetctl_backup_help[],
 	jetctl_verify_help[], jetctl_restore_help[], jetctl_stop_help[],
-	jetctl_stop_service_help[];
+	jetctl_stop_service_help[], jetctl_snapshot_help[];
 
 /* -j/--json before the command (each command also takes it) */
 extern bool jetctl_json;

@@ -129,6 +129,7 @@ int demo_engine_commit(struct demo_engine *e)
 	crash_point(e, DEMO_CRASH_LOGGED);
 	if (publish_commit(e))
 		return 1;
+	e->writing_pages = true;
 	for (i = 0; i < e->commit_every; i++) {
 		for (j = 0; j < i && e->touched[j] != e->touched[i]; j++)
 			;
@@ -138,6 +139,7 @@ int demo_engine_commit(struct demo_engine *e)
 			return 1;
 		crash_point(e, DEMO_CRASH_PAGE_WRITTEN);
 	}
+	e->writing_pages = false;
 	return 0;
 }
 
@@ -160,8 +162,12 @@ int demo_engine_roll(struct demo_engine *e)
 		return demo_sys_failed("writing", e->db_path);
 	if (e->hooks.log_closed && e->hooks.log_closed(e->hooks.ctx, path, gen))
 		return 1;
-	/* keep the last checkpoint_lag closed logs at or after it */
-	if (gen + 1 > e->checkpoint_lag) {
+	/*
+	 * Keep the last checkpoint_lag closed logs at or after it; not in the
+	 * middle of a transaction's page writes, whose records are in gen but
+	 * whose pages are not all on disk yet.
+	 */
+	if (!e->writing_pages && gen + 1 > e->checkpoint_lag) {
 		cp = gen + 1 - e->checkpoint_lag;
 		if (cp > e->checkpoint) {
 			if (e->hooks.checkpoint &&

@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,6 +54,19 @@ struct demo {
 	struct timespec gen_started;
 	bool paused;
 	bool quiet;
+
+	/*
+	 * The roll thread. An OS snapshot's freeze holds the page writer in
+	 * JetLockWriteRangeInstance and waits for a roll: this thread answers
+	 * it meanwhile. engine_mx is the engine's: the main thread holds it
+	 * except while it waits for a write lock.
+	 */
+	pthread_mutex_t engine_mx;
+	pthread_t roller;
+	bool roller_started;
+	int notify_fd;
+	int roller_stop;	/* atomic */
+	int roller_failed;	/* atomic */
 };
 
 static volatile sig_atomic_t sig_term, sig_usr1, sig_usr2;
@@ -105,8 +119,13 @@ static int hook_lock(void *ctx, uint64_t off, uint64_t len, uint64_t *handle)
 	JET_HANDLE h;
 	JET_ERR err;
 
-	/* waits while a backup read copies these bytes */
+	/*
+	 * Waits while a backup read copies these bytes, or while an OS
+	 * snapshot is frozen: the roll thread may roll meanwhile.
+	 */
+	pthread_mutex_unlock(&d->engine_mx);
 	err = JetLockWriteRangeInstance(d->inst, d->e.db_path, off, len, &h);
+	pthread_mutex_lock(&d->engine_mx);
 	if (err)
 		return jet_failed("JetLockWriteRangeInstance", err);
 	*handle = h;
@@ -300,15 +319,64 @@ static int setup(struct demo *d)
 	return 0;
 }
 
-static int run(struct demo *d)
+/* roll requests (EPOLLPRI) while the main thread waits for a write lock */
+static void *roller_main(void *arg)
 {
-	struct pollfd pfd = { .events = POLLIN };
-	JET_ERR err;
+	struct demo *d = arg;
+	struct pollfd pfd = { .fd = d->notify_fd, .events = POLLPRI };
 
-	err = JetGetNotificationFd(&pfd.fd);
-	if (err)
-		return jet_failed("JetGetNotificationFd", err);
-	while (!sig_term) {
+	while (!__atomic_load_n(&d->roller_stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) <= 0 || !(pfd.revents & POLLPRI))
+			continue;
+		/* free only while the main thread waits for a lock */
+		pthread_mutex_lock(&d->engine_mx);
+		if (!__atomic_load_n(&d->roller_stop, __ATOMIC_ACQUIRE) &&
+		    answer_rolls(d)) {
+			__atomic_store_n(&d->roller_failed, 1,
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&d->roller_stop, 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&d->engine_mx);
+	}
+	return NULL;
+}
+
+static int roller_start(struct demo *d)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* signals are the main thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&d->roller, NULL, roller_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		errno = rc;
+		return demo_sys_failed("starting", "the roll thread");
+	}
+	d->roller_started = true;
+	return 0;
+}
+
+/* with engine_mx held: it is let go for the roll thread to end */
+static void roller_stop(struct demo *d)
+{
+	if (!d->roller_started)
+		return;
+	__atomic_store_n(&d->roller_stop, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->engine_mx);
+	pthread_join(d->roller, NULL);
+	pthread_mutex_lock(&d->engine_mx);
+	d->roller_started = false;
+}
+
+static int serve(struct demo *d, struct pollfd *ppfd)
+{
+	struct pollfd pfd = *ppfd;
+
+	while (!sig_term &&
+	       !__atomic_load_n(&d->roller_failed, __ATOMIC_ACQUIRE)) {
 		handle_signals(d);
 		/* the wait between transactions doubles as the event wait */
 		if (poll(&pfd, 1, (int)d->interval_ms) > 0 &&
@@ -324,9 +392,32 @@ static int run(struct demo *d)
 		    roll(d))
 			return 1;
 	}
+	if (__atomic_load_n(&d->roller_failed, __ATOMIC_ACQUIRE))
+		return 1;	/* the roll thread said why */
 	say("%s: ending instance %s (JetTerm2 abrupt) after %" PRIu64 " writes",
 	    sig_term == SIGINT ? "SIGINT" : "SIGTERM", d->name, d->e.lsn);
 	return 0;
+}
+
+static int run(struct demo *d)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	JET_ERR err;
+	int rc;
+
+	err = JetGetNotificationFd(&pfd.fd);
+	if (err)
+		return jet_failed("JetGetNotificationFd", err);
+	d->notify_fd = pfd.fd;
+	pthread_mutex_lock(&d->engine_mx);
+	rc = roller_start(d);
+	if (!rc)
+		rc = serve(d, &pfd);
+	roller_stop(d);
+	pthread_mutex_unlock(&d->engine_mx);
+	if (__atomic_load_n(&d->roller_failed, __ATOMIC_ACQUIRE))
+		rc = 1;
+	return rc;
 }
 
 static void cleanup(struct demo *d)
@@ -440,6 +531,7 @@ int main(int argc, char **argv)
 	struct demo d = {
 		.name = "demo", .dir = "jetdemo", .db_mib = 64,
 		.interval_ms = 5, .roll_ms = 2000,
+		.engine_mx = PTHREAD_MUTEX_INITIALIZER,
 		.e = { .log_every = 100, .commit_every = 1,
 		       .checkpoint_lag = 2, .seed = (uint64_t)time(NULL),
 		       .db_fd = -1, .commit_fd = -1, .log = { .fd = -1 } },

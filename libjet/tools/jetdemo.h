@@ -168,6 +168,10 @@ struct demo_engine {
 	unsigned long gen_writes;	/* writes in the open generation */
 	struct demo_log_writer log;
 	uint32_t *touched;	/* pages of the transaction */
+	/* its pages are being written: a roll now (from the owner's roll
+	 * thread, during an OS snapshot's freeze) moves no checkpoint
+	 */
+	bool writing_pages;
 };
 
 int demo_engine_create(struct demo_engine *e);

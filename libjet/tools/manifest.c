@@ -115,6 +115,7 @@ void manifest_free(struct manifest *m)
 	free(m->instance_name);
 	free(m->sha256sums);
 	free(m->type);
+	free(m->method);
 	free(m->started);
 	free(m->finished);
 	free(m->status);
@@ -231,6 +232,7 @@ int manifest_format(const struct manifest *m, char **ptext, size_t *plen)
 		put_meta(f, "instance-id", id);
 	}
 	put_meta(f, "type", m->type);
+	put_meta(f, "method", m->method);
 	put_meta(f, "started", m->started);
 	fputs("# format SHA256 SIZE KIND GENERATION NAME SOURCE\n", f);
 	for (i = 0; i < m->count; i++) {
@@ -444,6 +446,7 @@ static int parse_meta(struct manifest *m, char *line)
 		{ "instance", offsetof(struct manifest, instance) },
 		{ "instance-name", offsetof(struct manifest, instance_name) },
 		{ "type", offsetof(struct manifest, type) },
+		{ "method", offsetof(struct manifest, method) },
 		{ "started", offsetof(struct manifest, started) },
 		{ "finished", offsetof(struct manifest, finished) },
 		{ "status", offsetof(struct manifest, status) },

@@ -48,6 +48,10 @@ struct manifest {
 	char *instance_name;	/* "demo"; NULL for an unnamed instance */
 	uint64_t instance_id;	/* 3; 0 when not recorded */
 	char *type;		/* "full" or "incremental" */
+	/* how it was taken: "snapshot" (reflinks of a frozen instance,
+	 * jetctl snapshot); NULL: streamed (jetctl backup)
+	 */
+	char *method;
 	char *started, *finished;	/* UTC, ISO 8601 */
 	char *status;		/* "complete" or "incomplete: why" */
 	char *sha256sums;	/* SHA256SUMS's digest; NULL when none */

@@ -364,6 +364,85 @@ JET_ERR JetStopServiceInstance2(JET_INSTANCE inst, const JET_GRBIT grbit)
 	       JET_errInvalidParameter;
 }
 
+/* OS snapshots: the fake has none ("jetctl snapshot" stops at Prepare) */
+JET_ERR JetSetOSSnapshotTimeout(unsigned long ms)
+{
+	(void)ms;
+	return 0;
+}
+
+JET_ERR JetOSSnapshotPrepare(JET_OSSNAPID *psnap, const JET_GRBIT grbit)
+{
+	(void)psnap;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotPrepareInstance(JET_OSSNAPID snap, JET_INSTANCE inst,
+				     const JET_GRBIT grbit)
+{
+	(void)snap;
+	(void)inst;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotFreezeA(const JET_OSSNAPID snap, unsigned long *pc,
+			     JET_INSTANCE_INFO_A **pinfo,
+			     const JET_GRBIT grbit)
+{
+	(void)snap;
+	(void)pc;
+	(void)pinfo;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotGetLogInfoInstance2A(const JET_OSSNAPID snap,
+					  JET_INSTANCE inst, void *pv,
+					  unsigned long cb, unsigned long *pcb,
+					  JET_LOGINFO_A *li)
+{
+	(void)snap;
+	(void)inst;
+	(void)pv;
+	(void)cb;
+	(void)pcb;
+	(void)li;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotThaw(const JET_OSSNAPID snap, const JET_GRBIT grbit)
+{
+	(void)snap;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotAbort(const JET_OSSNAPID snap, const JET_GRBIT grbit)
+{
+	(void)snap;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snap,
+					 JET_INSTANCE inst,
+					 const JET_GRBIT grbit)
+{
+	(void)snap;
+	(void)inst;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
+JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snap, const JET_GRBIT grbit)
+{
+	(void)snap;
+	(void)grbit;
+	return JET_errFeatureNotAvailable;
+}
+
 const char *JetErrorName(JET_ERR err)
 {
 	switch (err) {

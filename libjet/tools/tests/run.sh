@@ -273,8 +273,22 @@ if command -v script >/dev/null; then
 	grep_out "a terminal gets a progress bar" "\[#*\.*\] *[0-9]*% .*/s eta"
 fi
 
+# jetctl snapshot: whatever the host's /tmp is (no reflinks, or reflinks
+# and then the fake's Prepare fails), a failed snapshot leaves nothing
+mkdir "$T/sn-full" && : >"$T/sn-full/keep"
+expect "snapshot into a non-empty DIR is a usage error" 1 \
+	"$FAKE" snapshot fake "$T/sn-full"
+grep_out "it says DIR is not empty" "$T/sn-full is not empty"
+check "the refused snapshot left DIR as it was" \
+	test "$(ls -A "$T/sn-full")" = keep
+expect "a snapshot that cannot be taken exits 2" 2 "$FAKE" snapshot fake "$T/sn1"
+grep_out "it says nothing is left" "nothing of it is left in $T/sn1"
+check "the failed snapshot left no DIR" test ! -e "$T/sn1"
+expect "snapshot --timeout beyond an hour is a usage error" 1 \
+	"$FAKE" snapshot --timeout 3600001 fake "$T/sn2"
+
 # --- per-command help -----------------------------------------------------
-for c in list backup verify restore stop stop-service; do
+for c in list backup snapshot verify restore stop stop-service; do
 	expect "$c --help exits 0" 0 "$JETCTL" "$c" --help
 	grep_out "$c --help is $c's own usage" "^Usage: jetctl $c "
 	check "$c --help is not the global text" sh -c "! grep -q '^Commands:' '$T/out'"
@@ -300,6 +314,8 @@ if command -v bash >/dev/null; then
 		sh -c "echo '$(comp jetctl backup --o)' | grep -qx -- --output"
 	check "completion offers the grbits" \
 		test "$(comp jetctl stop-service demo quie)" = quiesce-caches
+	check "completion offers snapshot's options" \
+		sh -c "echo '$(comp jetctl snapshot --ti)' | grep -qx -- --timeout"
 fi
 
 # --- standard tools check a backup: sha256sum -c, jq ------------------------

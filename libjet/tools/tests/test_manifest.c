@@ -117,8 +117,17 @@ int main(void)
 		CHECK(r.entries[0].generation == 0 &&
 		      r.entries[1].generation == 7,
 		      "manifest keeps each log's generation");
+		CHECK(!r.method, "manifest of a streamed backup has no method");
 		manifest_free(&r);
 	}
+	/* a snapshot's manifest says so (a reader without the key skips it) */
+	CHECK(manifest_set(&m.method, "snapshot") == 0 &&
+	      manifest_write(dirfd, &m) == 0, "manifest write with a method");
+	rc = manifest_read(dirfd, &r, why, sizeof(why));
+	CHECK(rc == 0 && r.method && !strcmp(r.method, "snapshot") &&
+	      !strcmp(r.type, "full"), "manifest keeps the method");
+	if (!rc)
+		manifest_free(&r);
 
 	poke(dirfd, 60, 'X');
 	CHECK(manifest_read(dirfd, &r, why, sizeof(why)) == -2,

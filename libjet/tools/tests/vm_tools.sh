@@ -131,6 +131,37 @@ else
 	not_ok "the owner deleted the truncated logs"; show "$W/demo.log"
 fi
 
+# --- jetctl snapshot where it cannot work: the VM's /tmp is tmpfs (no
+# reflinks); the reflink runs are the snapshot drill's (a btrfs/XFS disk)
+expect "snapshot --timeout with no number is a usage error (exit 1)" 1 \
+	"$JETCTL" snapshot --timeout soon demo "$W/sn0"
+check "the usage error made no DIR" test ! -e "$W/sn0"
+expect "snapshot into a non-empty DIR is refused (exit 1)" 1 \
+	"$JETCTL" snapshot demo "$W/b1"
+grep_file "the refusal says DIR is not empty" "$W/out" \
+	"snapshot: $W/b1 is not empty; give a new or empty directory"
+expect "the refused snapshot left that DIR's backup whole" 0 \
+	"$JETCTL" verify "$W/b1"
+expect "snapshot on tmpfs (no reflinks) exits 2" 2 \
+	"$JETCTL" snapshot demo "$W/sn1"
+grep_file "the no-reflink error names both file systems" "$W/out" \
+	"is on tmpfs, .* on tmpfs"
+grep_file "it names the file systems that have reflinks" "$W/out" \
+	"btrfs, or XFS made with reflink=1"
+grep_file "it names the fallback, jetctl backup" "$W/out" \
+	"use 'jetctl backup INSTANCE DIR'"
+check "the failed snapshot left no DIR" test ! -e "$W/sn1"
+mkdir "$W/sn2"
+expect "snapshot into an empty DIR on tmpfs exits 2" 2 \
+	"$JETCTL" snapshot --copy demo "$W/sn2"
+check "the failed snapshot left the given DIR, empty" \
+	test -d "$W/sn2" -a -z "$(ls -A "$W/sn2")"
+expect "list after the failed snapshots" 0 "$JETCTL" list
+check "the failed snapshots froze nothing" \
+	sh -c "! grep -q 'frozen' '$W/out'"
+expect "a backup after the failed snapshots exits 0" 0 \
+	"$JETCTL" backup demo "$W/sn3" -q
+
 # restore: the full backup and the incremental after it, as a chain
 expect "restore FULL INCREMENTAL exits 0" 0 "$JETCTL" restore "$W/b2" "$W/b3" "$W/r1"
 show "$W/out"	# an example for the docs
