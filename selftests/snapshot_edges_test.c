@@ -534,10 +534,11 @@ TEST_F(snx, thawed_session_outlives_its_freeze_timeout)
 {
 	uint64_t id = prepare_a(_metadata, self, JET_SNAP_CONTINUE_AFTER_THAW);
 
+	/* short, yet long enough for the thaw to come first on a slow VM */
 	ASSERT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_FREEZE, id, 0, 0,
-			     200));
+			     1500));
 	ASSERT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_THAW, id, 0, 0, 0));
-	usleep(600 * 1000);
+	usleep(2000 * 1000);
 	EXPECT_EQ(JET_SNAP_STATE_THAWED, state_of(self->tool, id));
 	EXPECT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_TRUNCATE_LOG, id, 0,
 			     JET_SNAP_ALL_DATABASES, 0));
@@ -698,7 +699,7 @@ TEST_F(snx, signal_interrupts_an_owners_lock_held_back_by_a_freeze)
 	/* the interrupted lock was never taken: a new freeze finds none */
 	id = prepare_a(_metadata, self, 0);
 	EXPECT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_FREEZE, id, 0, 0,
-			     1000));
+			     PROMPT_MS));
 	EXPECT_EQ(0, snap_op(self->tool, JET_IOC_SNAPSHOT_THAW, id, 0, 0, 0));
 }
 
