@@ -94,6 +94,8 @@ BEGIN {
 	names["disk_read"] = "disk streaming"
 	names["jetctl_backup"] = "jetctl backup"
 	names["stop_writer"] = "stop, owner writing"
+	names["snapshot_hold"] = "snapshot, writes held"
+	names["snapshot_time"] = "snapshot, its time"
 }
 # which way is better: from the target, else by figure (default higher)
 function lower_better(fig, target) {
@@ -101,7 +103,7 @@ function lower_better(fig, target) {
 		return 1
 	if (substr(target, 1, 2) == ">=")
 		return 0
-	return fig ~ /^(ioctl|instance_cycle|instance_list|memory|stop_.*|big_file_left_cached)$/
+	return fig ~ /^(ioctl|instance_cycle|instance_list|memory|stop_.*|big_file_left_cached|snapshot_.*)$/
 }
 '
 

@@ -20,7 +20,7 @@
 #        TIME_PREFIX="..."  the start of the closing time: line
 #        JET_SEED=N (default 1)  passed to the tests
 #        TEST_TIMEOUT=S (300, bench 900) per program; VM_TIMEOUT=S (900,
-#          bench 1800)
+#          bench 2400)
 #        HUNG_TIMEOUT=S (60) the guest's hung-task limit
 #        V=1 the whole console; ACCEL=kvm VM_CPU=... KERNEL_APPEND=...
 #        JET_KO_ARGS="param=value ..." for insmod
@@ -38,7 +38,7 @@ make=${MAKE:-make}
 # command line) to the makes below: libjet has a TESTS of its own.
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES
 export JET_SEED=${JET_SEED:-1}
-[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}" "${VM_TIMEOUT:=1800}"
+[[ $mode == bench ]] && : "${TEST_TIMEOUT:=900}" "${VM_TIMEOUT:=2400}"
 export VM_TIMEOUT=${VM_TIMEOUT:-900}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
@@ -79,7 +79,8 @@ select_programs() {
 			name=${name##*/}
 			echo "${name%.c}"
 		done
-		[[ $mode == check ]] && echo jetctl_test restore_drill_test
+		[[ $mode == check ]] &&
+			echo jetctl_test restore_drill_test snapshot_drill_test
 		[[ $mode == bench ]] && echo jetctl_bench
 		# the debug kernels: the outside fuzzers last, just before the
 		# final rmmod (whatever they leave holding the module fails it)
@@ -91,6 +92,7 @@ select_programs() {
 		name=${name%.c}
 		[[ -e selftests/$name.c || $name == jetctl_test ||
 			$name == restore_drill_test || $name == jetctl_bench ||
+			$name == snapshot_drill_test ||
 			$name == outside_fuzz_test ]] || name=$name$suffix
 		echo "$name"
 	done
@@ -136,13 +138,19 @@ build() {
 [[ -n ${KO_OUT:-} ]] && ko=$KO_OUT/jet.ko
 # jetctl_test: the tools' own checks (libjet/tools/tests/vm_tools.sh) run in
 # the VM with static jetctl and jetdemo-server beside them;
-# restore_drill_test (vm_restore_drill.sh) uses the same two.
+# restore_drill_test (vm_restore_drill.sh) uses the same two;
+# snapshot_drill_test (vm_snapshot_drill.sh) hold_at_ficlone too.
 tools() {
 	"$make" --no-print-directory -C libjet/tools STATIC=1 >/dev/null &&
 		install -m 0755 libjet/tools/tests/vm_tools.sh \
 			build/selftests/jetctl_test &&
 		install -m 0755 libjet/tools/tests/vm_restore_drill.sh \
 			build/selftests/restore_drill_test &&
+		install -m 0755 libjet/tools/tests/vm_snapshot_drill.sh \
+			build/selftests/snapshot_drill_test &&
+		"${CC:-cc}" -static -O2 -Wall -Wextra -Werror -I. \
+			-o build/selftests/hold_at_ficlone \
+			libjet/tools/tests/hold_at_ficlone.c &&
 		install -m 0755 libjet/tools/static/jetctl \
 			libjet/tools/static/jetdemo-server build/selftests/
 }
@@ -222,29 +230,36 @@ restic_files() {
 }
 
 echo "== VM ($kernel, $ko, JET_SEED=$JET_SEED)"
-progs=() names=()
+progs=() names=() tool_files=0 extra_files=
 for name in $(select_programs); do
 	if [[ -x build/selftests/$name ]]; then
 		progs+=("build/selftests/$name")
 		names+=("$name")
-		[[ $name == jetctl_test ]] &&
-			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server $(restic_files)"
-		[[ ($name == restore_drill_test || $name == jetctl_bench) &&
-			-z ${EXTRA_FILES:-} ]] &&
-			export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server"
+		case $name in
+		jetctl_test | restore_drill_test | snapshot_drill_test | \
+			jetctl_bench | snapshot_bench)
+			tool_files=1 ;;
+		esac
+		[[ $name == jetctl_test ]] && extra_files+=" $(restic_files)"
+		[[ $name == snapshot_drill_test ]] &&
+			extra_files+=" build/selftests/hold_at_ficlone"
 	else
 		printf '  %-28s no such test program\n' "$name"
 		failed=$((failed + 1))
 	fi
 done
-# The virtio disk, an ext4 image under $out (selftests/vm/mkdisk.sh): a
-# small one for the page-cache tests; for bench, the files the disk
+((tool_files)) && export EXTRA_FILES="build/selftests/jetctl build/selftests/jetdemo-server$extra_files"
+# The virtio disks, images under $out (selftests/vm/mkdisk.sh). jet-disk,
+# ext4: a small one for the page-cache tests; for bench, the files the disk
 # benchmarks read (selftests/jet_disk.h), the biggest twice the guest's
-# memory. Without the virtio driver in the booted kernel the tests and
-# benchmarks that need it skip.
-disk_modules() {	# the drivers the kernel booted needs loaded
+# memory. jet-reflink, XFS (REFLINK_FS=btrfs for btrfs): a file system with
+# reflink for `jetctl snapshot` (the snapshot drill; for bench, the 1 GiB
+# database of snapshot_bench and room for its streaming backup). Without
+# the virtio driver, or the file system, in the booted kernel (the debug
+# kernels have no XFS) the tests and benchmarks that need them skip.
+kmods() {	# kmods NAME...: those the booted kernel needs loaded
 	local m d=/lib/modules/$release
-	for m in virtio_pci virtio_blk; do
+	for m; do
 		if grep -qE "/$m\.ko(\.xz|\.zst)?:" "$d/modules.dep" 2>/dev/null; then
 			echo "$m"
 		# built in: the installed kernel's list, or a debug kernel's
@@ -255,19 +270,28 @@ disk_modules() {	# the drivers the kernel booted needs loaded
 		fi
 	done
 }
+reflink_fs=${REFLINK_FS:-xfs}
 if [[ $mode == bench ]]; then
 	export VM_MEM=${VM_MEM:-768}
 	disk=$out/bench/disk.img
 	disk_files=(big.db=$((2 * VM_MEM)) hot.db=64)
 	# and room for jetctl_bench's database and its two copies
 	disk_mib=$((2 * VM_MEM + 64 + 3 * 128 + 512))
+	rdisk=$out/bench/reflink.img
+	rdisk_files=(snap.edb=1024)
+	# the database, what its writes reallocate while shared with a
+	# snapshot (XFS copies on write), its backup, logs, XFS's 64 MiB log
+	rdisk_mib=$((4 * 1024 + 512))
 else
 	disk=$out/vm-disk.img
 	disk_files=()
 	disk_mib=64
+	rdisk=$out/vm-reflink.img
+	rdisk_files=()
+	rdisk_mib=320	# mkfs.xfs makes nothing smaller than 300 MiB
 fi
 unset VM_DISK
-if ! mods=$(disk_modules); then
+if ! mods=$(kmods virtio_pci virtio_blk); then
 	echo "  no virtio disk: no virtio_blk for $release"
 elif ! mkdir -p "${disk%/*}" ||
 	! "$vm/mkdisk.sh" "$disk" "$disk_mib" "${disk_files[@]}"; then
@@ -279,6 +303,16 @@ else
 	dd if=/dev/zero of="$disk.odirect" bs=4096 count=1 oflag=direct \
 		2>/dev/null || export VM_DISK_CACHE=writeback
 	rm -f "$disk.odirect"
+	if ! fsmods=$(kmods "$reflink_fs"); then
+		echo "  no reflink disk: no $reflink_fs for $release"
+	elif ! "$vm/mkdisk.sh" -t "$reflink_fs" -L jet-reflink "$rdisk" \
+		"$rdisk_mib" "${rdisk_files[@]}"; then
+		echo "  making the reflink disk failed"
+		failed=$((failed + 1))
+	else
+		VM_DISK+=" $rdisk,jet-reflink"
+		EXTRA_MODULES+=${fsmods:+ $fsmods}
+	fi
 fi
 if ! MODDIR=/lib/modules/$release \
 	"$vm/mkinitramfs.sh" "$out/initramfs.cpio" "$mode" "$ko" \

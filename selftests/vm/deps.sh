@@ -18,6 +18,8 @@ pkgs=(
 	pkg-config libarchive-dev libjansson-dev libssl-dev
 	zstd jq restic
 	e2fsprogs					# the VM's ext4 disk image
+	# the VM's reflink disk for jetctl snapshot: XFS (REFLINK_FS=btrfs)
+	xfsprogs btrfs-progs
 )
 for group in "$@"; do
 	case $group in

@@ -11,10 +11,10 @@
 #
 # usage: run-vm.sh KERNEL INITRAMFS OUTDIR
 # env:   VM_MEM (MiB, 2048), VM_TIMEOUT, ACCEL, VM_CPU, KERNEL_APPEND, V
-#        VM_DISK=IMAGE,SERIAL  a raw image as a virtio disk whose serial
-#          (/sys/block/vdX/serial in the guest) names it; VM_DISK_CACHE
-#          (none: the host's page cache is bypassed, so the guest reads the
-#          host's disk, not the host's memory)
+#        VM_DISK="IMAGE,SERIAL ..."  raw images as virtio disks, each
+#          named by its serial (/sys/block/vdX/serial in the guest);
+#          VM_DISK_CACHE (none: the host's page cache is bypassed, so the
+#          guest reads the host's disk, not the host's memory)
 # exit:  qemu's status; 124 when the VM did not power off in time.
 set -uo pipefail
 
@@ -28,11 +28,12 @@ tests=$outdir/vm-tests.log
 # host fails the run on them.
 append="console=ttyS0 panic=-1 ${KERNEL_APPEND:-}"
 
-disk=()
-if [[ -n ${VM_DISK:-} ]]; then
-	disk=(-drive "file=${VM_DISK%%,*},format=raw,if=none,id=jetdisk,cache=${VM_DISK_CACHE:-none}"
-		-device "virtio-blk-pci,drive=jetdisk,serial=${VM_DISK#*,}")
-fi
+disk=() n=0
+for d in ${VM_DISK:-}; do
+	disk+=(-drive "file=${d%%,*},format=raw,if=none,id=jetdisk$n,cache=${VM_DISK_CACHE:-none}"
+		-device "virtio-blk-pci,drive=jetdisk$n,serial=${d#*,}")
+	n=$((n + 1))
+done
 
 mkdir -p "$outdir"
 rm -f "$console" "$tests" "$outdir/vm-boot-seconds" "$outdir/vm-seconds"
