@@ -315,6 +315,12 @@ static void jet_instance_term(struct jet_ctx *ctx, struct jet_instance *inst)
 	if (inst->backup)
 		jet_backup_detach(inst);
 	jet_files_release(inst);
+	/*
+	 * Whoever waits on the instance for terminating wakes now, not at the
+	 * next unrelated wake-up: an owner's LOCK_RANGE held back by a freeze,
+	 * a freeze waiting for this owner's locks or roll (snapshot.c).
+	 */
+	wake_up_all(&inst->gate_wq);
 
 	jet_instance_unlock(inst);
 	jet_instance_put(inst);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -529,6 +530,98 @@ static inline int jt_param_write(const char *name, unsigned int v)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* ---- a raw owner and agent: calls on a test's own /dev/jet contexts ---- */
+
+/* ATTACH_DB of path (opened here): 0 or -errno */
+static inline int jt_raw_attach(int fd, uint64_t inst, const char *path)
+{
+	struct jet_attach a = { .instance = inst, .name = (uintptr_t)path };
+	int ret;
+
+	a.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (a.fd < 0)
+		return -errno;
+	ret = jt_ioctl(fd, JET_IOC_ATTACH_DB, &a);
+	close(a.fd);
+	return ret;
+}
+
+/* ADD_LOG of generation gen, named path, reading file_fd: 0 or -errno */
+static inline int jt_raw_add_log_fd(int fd, uint64_t inst, const char *path,
+				    uint64_t gen, int file_fd)
+{
+	struct jet_add_log l = {
+		.instance = inst,
+		.name = (uintptr_t)path,
+		.generation = gen,
+		.fd = file_fd,
+	};
+
+	return jt_ioctl(fd, JET_IOC_ADD_LOG, &l);
+}
+
+/* SET_CHECKPOINT, SET_THROTTLE, UNLOCK_RANGE: 0 or -errno */
+static inline int jt_raw_u64(int fd, unsigned long cmd, uint64_t inst,
+			     uint64_t v)
+{
+	struct jet_instance_u64 a = { .instance = inst, .value = v };
+
+	return jt_ioctl(fd, cmd, &a);
+}
+
+/* BEGIN_BACKUP, END_BACKUP, TRUNCATE_LOG, STOP_BACKUP...: 0 or -errno */
+static inline int jt_raw_op(int fd, unsigned long cmd, uint64_t inst,
+			    uint32_t grbit)
+{
+	struct jet_instance_op op = { .instance = inst, .grbit = grbit };
+
+	return jt_ioctl(fd, cmd, &op);
+}
+
+/* GET_STATE: 0 or -errno */
+static inline int jt_raw_state(int fd, uint64_t inst,
+			       struct jet_instance_state *st)
+{
+	struct jet_get_state g = { .instance = inst };
+	int ret = jt_ioctl(fd, JET_IOC_GET_STATE, &g);
+
+	*st = g.state;
+	return ret;
+}
+
+/* OPEN_FILE of a backup file: its descriptor, or -errno */
+static inline int jt_raw_open_file(int fd, uint64_t inst, const char *name,
+				   uint64_t *size)
+{
+	struct jet_open_file o = { .instance = inst, .name = (uintptr_t)name };
+	int ret = jt_ioctl(fd, JET_IOC_OPEN_FILE, &o);
+
+	if (ret)
+		return ret;
+	if (size)
+		*size = o.size;
+	return o.fd;
+}
+
+/*
+ * A copy of an ioctl argument in a read-only page: the kernel can read it
+ * but not write its results back. munmap(p, 4096) when done; NULL on error.
+ */
+static inline void *jt_ro_copy(const void *arg, size_t size)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, arg, size);
+	if (mprotect(p, 4096, PROT_READ)) {
+		munmap(p, 4096);
+		return NULL;
+	}
+	return p;
 }
 
 #endif /* JET_TEST_H */
