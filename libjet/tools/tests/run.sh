@@ -31,6 +31,13 @@ expect() {
 	fi
 }
 # grep_out NAME PATTERN: the last command's output matches
+# flip_byte FILE OFFSET: damage one byte for sure (a fixed replacement would
+# equal a random byte there 1 time in 256, and then nothing was damaged)
+flip_byte() {
+	b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %03o $((255 - b)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 grep_out() {
 	if grep -q -e "$2" "$T/out"; then ok "$1"; else
 		not_ok "$1" "no '$2' in the output"; sed 's/^/#   /' "$T/out"
@@ -182,7 +189,7 @@ expect "backup into a non-empty directory is a usage error" 1 \
 
 # verify finds damage
 cp -r "$T/b1" "$T/v"
-printf 'X' | dd of="$T/v/demo.edb" bs=1 seek=1000 conv=notrunc 2>/dev/null
+flip_byte "$T/v/demo.edb" 1000
 expect "verify of a changed file exits 4" 4 "$FAKE" verify "$T/v"
 grep_out "verify names the changed file" "^MISMATCH  demo.edb: sha256"
 rm "$T/v/demo.00000003.log"
@@ -420,11 +427,7 @@ rc=$?
 check "restore of an empty stream exits 5" test $rc -eq 5
 grep_out "an empty stream has no MANIFEST" "without a MANIFEST"
 cp "$T/s1.tar" "$T/s6.tar"
-# flip the byte: a fixed replacement equals the random byte there 1 time in
-# 256, and then nothing was damaged
-b=$(od -An -tu1 -j5000 -N1 "$T/s6.tar" | tr -d ' ')
-printf "\\$(printf %03o $((255 - b)))" |
-	dd of="$T/s6.tar" bs=1 seek=5000 conv=notrunc 2>/dev/null
+flip_byte "$T/s6.tar" 5000
 check "the damaged stream differs at byte 5000" \
 	sh -c "! cmp -s '$T/s1.tar' '$T/s6.tar'"
 expect "restore of a stream with a changed byte exits 4" 4 \
@@ -508,7 +511,7 @@ if [ ! -e /dev/jet ]; then
 	expect "a generated database has whole pages" 0 \
 		"$DEMO" --check-db "$T/demo/demo.edb"
 	grep_out "check-db counts the pages" "512 pages, 0 torn"
-	printf 'X' | dd of="$T/demo/demo.edb" bs=1 seek=9000 conv=notrunc 2>/dev/null
+	flip_byte "$T/demo/demo.edb" 9000
 	expect "a torn page is found" 1 "$DEMO" --check-db "$T/demo/demo.edb"
 	grep_out "check-db names the torn page" "page 2 is torn"
 	expect "a database without logs is not recovered" 1 \
