@@ -245,35 +245,14 @@ static JET_ERR get_list(JET_INSTANCE inst, list_call call, char **plist)
 	return JET_errBufferTooSmall;
 }
 
-/*
- * The file's name in the backup: its base name with anything unusual
- * replaced, so names are portable and never need quoting; ".N" keeps them
- * unique.
- */
+/* The file's name in the backup (manifest_stem); ".N" keeps it unique. */
 static void choose_name(const struct backup *b, const char *src,
 			char name[NAME_MAX + 1])
 {
-	const char *base = strrchr(src, '/');
 	char stem[200];
-	size_t i, n;
 	int k;
 
-	base = base && base[1] ? base + 1 : src;
-	n = strlen(base);
-	if (n >= sizeof(stem))
-		n = sizeof(stem) - 1;
-	for (i = 0; i < n; i++) {
-		char c = base[i];
-
-		stem[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-			  c == '_' || c == '+' ? c : '_';
-	}
-	stem[n] = '\0';
-	if (!n)
-		snprintf(stem, sizeof(stem), "file");
-	if (stem[0] == '.')
-		stem[0] = '_';		/* ".NAME.part" is for partial files */
+	manifest_stem(src, stem, sizeof(stem));
 	snprintf(name, NAME_MAX + 1, "%s", stem);
 	for (k = 1; manifest_find(&b->man, name) || !manifest_name_ok(name);
 	     k++)

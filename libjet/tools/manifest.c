@@ -130,6 +130,29 @@ int manifest_name_ok(const char *name)
 	       strcmp(name, SHA256SUMS_NAME) != 0;
 }
 
+void manifest_stem(const char *src, char *stem, size_t size)
+{
+	const char *base = strrchr(src, '/');
+	size_t i, n;
+
+	base = base && base[1] ? base + 1 : src;
+	n = strlen(base);
+	if (n >= size)
+		n = size - 1;
+	for (i = 0; i < n; i++) {
+		char c = base[i];
+
+		stem[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+			  c == '_' || c == '+' ? c : '_';
+	}
+	stem[n] = '\0';
+	if (!n)
+		snprintf(stem, size, "file");
+	if (stem[0] == '.')
+		stem[0] = '_';
+}
+
 bool manifest_complete(const struct manifest *m)
 {
 	return m->status && !strcmp(m->status, MANIFEST_STATUS_COMPLETE);

@@ -108,4 +108,10 @@ void manifest_free(struct manifest *m);
  */
 int manifest_name_ok(const char *name);
 
+/* a file's name in a backup, before ".N" makes it unique: the base name of
+ * SRC with anything unusual replaced, so names are portable and never need
+ * quoting; never hidden (".NAME.part" is for files being written)
+ */
+void manifest_stem(const char *src, char *stem, size_t size);
+
 #endif

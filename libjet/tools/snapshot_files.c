@@ -203,28 +203,12 @@ int snap_probe_reflink(struct snap *s, const char *src)
 
 void snap_choose_name(struct snap *s, struct snap_file *f)
 {
-	const char *base = strrchr(f->src, '/');
 	char stem[200];
-	size_t i, n, k;
+	size_t k;
 	bool taken;
 	int j;
 
-	base = base && base[1] ? base + 1 : f->src;
-	n = strlen(base);
-	if (n >= sizeof(stem))
-		n = sizeof(stem) - 1;
-	for (i = 0; i < n; i++) {
-		char c = base[i];
-
-		stem[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-			  c == '_' || c == '+' ? c : '_';
-	}
-	stem[n] = '\0';
-	if (!n)
-		snprintf(stem, sizeof(stem), "file");
-	if (stem[0] == '.')
-		stem[0] = '_';		/* ".NAME.part" is for clones */
+	manifest_stem(f->src, stem, sizeof(stem));
 	snprintf(f->name, sizeof(f->name), "%s", stem);
 	for (j = 1;; j++) {
 		taken = !manifest_name_ok(f->name);
