@@ -92,6 +92,15 @@ links=$(sh libjet/tools/man-links.sh libjet/libjet.so libjet/man/*.3)
 links_rc=$?
 check "every function libjet.so exports has a man page" \
 	test "$links_rc" -eq 0 -a -n "$links"
+# libjet(3) is the index: it names every call and its page
+unlisted=$(while read -r fn _; do
+	grep -qw "$fn" libjet/man/libjet.3 || echo "$fn"
+done <<<"$links")
+if [[ -z $unlisted ]]; then
+	ok "libjet(3) lists every exported function"
+else
+	not_ok "libjet(3) lists every exported function" "${unlisted//$'\n'/ }"
+fi
 while read -r fn page; do
 	[[ -n $fn ]] || continue
 	expected+=("644 $p/share/man/man3/$fn.3")
