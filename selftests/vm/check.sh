@@ -311,7 +311,11 @@ else
 		failed=$((failed + 1))
 	else
 		VM_DISK+=" $rdisk,jet-reflink"
-		EXTRA_MODULES+=${fsmods:+ $fsmods}
+		# libcrc32c (xfs, btrfs) asks the crypto API for crc32c as it
+		# loads, and the VM has no modprobe to fetch it: where the
+		# generic one is a module (6.12-rt), it goes first
+		crcmod=$(kmods crc32c_generic) || crcmod=
+		EXTRA_MODULES+=${crcmod:+ $crcmod}${fsmods:+ $fsmods}
 	fi
 fi
 if ! MODDIR=/lib/modules/$release \
